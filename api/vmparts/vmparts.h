@@ -2,11 +2,25 @@
 #ifndef VMPARTS_VMPARTS_H
 #define VMPARTS_VMPARTS_H
 
+/* foundation */
 #include <vmparts/common.h>
 #include <vmparts/bus.h>
 #include <vmparts/mem.h>
 #include <vmparts/irqline.h>
 #include <vmparts/clock.h>
 #include <vmparts/state.h>
+#include <vmparts/vcpu.h>
+
+/* serial and misc ports (serial.h, misc.h) */
+
+/* PCI (pci.h) */
+
+/* timers (timer.h) */
+
+/* interrupt controllers (irq.h) */
+
+/* x86 emulator (x86emu.h) */
+
+/* BIOS, loaders and the reference board (bios.h, pc.h) */
 
 #endif
