@@ -21,8 +21,7 @@ struct test_irq_sink {
 void test_irq_sink_fn(void *opaque, unsigned pin, bool level);
 
 /* Save a model with save(), then load into a model with load(); returns
- * load's result. The writer's bytes are returned in *buf/*len if asked
- * (caller frees). */
+ * the first error (0 when both worked). */
 typedef int (*test_save_fn)(const void *model, struct vmp_state_writer *w);
 typedef int (*test_load_fn)(void *model, struct vmp_state_reader *r);
 int test_roundtrip(const void *from, void *to, test_save_fn save, test_load_fn load);
