@@ -1,0 +1,5 @@
+VMP_SUITE(clock)
+VMP_SUITE(irqline)
+VMP_SUITE(mem)
+VMP_SUITE(space)
+VMP_SUITE(state)
