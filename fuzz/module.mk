@@ -49,6 +49,7 @@ $(FUZZ_BUILD)/afl/fuzz_%: fuzz/fuzz_%.c $(FUZZ_COMMON) $(AFL_OBJS)
 	AFL_QUIET=1 $(AFL_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 	    $(FUZZ_COMMON) $(AFL_OBJS) $(LIBS)
 
+.SECONDARY: $(LF_OBJS) $(AFL_OBJS)
 fuzz: deps $(LF_BINS) $(AFL_BINS)
 
 # Short campaign of every libFuzzer harness (CI): FUZZ_SECONDS each.

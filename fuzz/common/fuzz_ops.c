@@ -46,10 +46,13 @@ static void access(struct vmp_space *s, const uint64_t *win, unsigned n, bool wr
         (void)vmp_space_read(s, addr, size);
 }
 
+/* Steps of up to ~10 s: long enough to reach wrap-arounds and update
+ * cycles over a run of ops, short enough that a periodic device at tens
+ * of kHz costs a bounded number of timer firings per step. */
 static uint64_t step_ns(uint32_t x)
 {
-    static const uint64_t unit[4] = { 1, 1000, 1000000, 100000000 };
-    return (uint64_t)(x >> 2 & 0xFFFF) * unit[x & 3];
+    static const uint64_t unit[4] = { 1, 1000, 1000000, 10000000 };
+    return (uint64_t)(x >> 2 & 0x3FF) * unit[x & 3];
 }
 
 void fuzz_run_ops(struct fuzz_board *b, struct fuzz_in *in)

@@ -7,7 +7,7 @@
  *   op u8 (taken modulo FUZZ_OP_COUNT), then per op:
  *   PIO/MMIO/CFG read:  window u8, offset u16, size-code u8
  *   PIO/MMIO/CFG write: window u8, offset u16, size-code u8, value u64
- *   STEP:    ns u32 (scaled: low 2 bits pick ns, us, ms or x*100 ms)
+ *   STEP:    u32: bits 2..11 count, bits 0..1 the unit (ns, us, ms, 10 ms)
  *   IRQ:     line u8, level u8
  *   DMA:     offset u32, len u8, bytes (len of them) into guest RAM
  *   SAVE:    (none) run the board's save/load round trip hook
