@@ -22,5 +22,6 @@
 /* x86 emulator (x86emu.h) */
 
 /* BIOS, loaders and the reference board (bios.h, pc.h) */
+#include <vmparts/bios.h>
 
 #endif
