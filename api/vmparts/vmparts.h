@@ -18,6 +18,7 @@
 /* timers (timer.h) */
 
 /* interrupt controllers (irq.h) */
+#include <vmparts/irq.h>
 
 /* x86 emulator (x86emu.h) */
 
