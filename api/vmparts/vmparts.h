@@ -14,6 +14,7 @@
 /* serial and misc ports (serial.h, misc.h) */
 
 /* PCI (pci.h) */
+#include <vmparts/pci.h>
 
 /* timers (timer.h) */
 
