@@ -12,6 +12,7 @@
 #include <vmparts/vcpu.h>
 
 /* serial and misc ports (serial.h, misc.h) */
+#include <vmparts/serial.h>
 
 /* PCI (pci.h) */
 #include <vmparts/pci.h>
