@@ -2,62 +2,70 @@
  * IN/OUT costs in the library (dispatch + model), without any exit cost.
  * Prints the median of several runs, in ns per access. */
 #include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
 
 #include <vmparts/serial.h>
+
+#include "common/bench.h"
 
 #define BASE 0x3F8
 #define ITERS 2000000u
 #define RUNS 7
 
-static volatile unsigned sink;
-
 static void on_tx(void *opaque, uint8_t b)
 {
     (void)opaque;
-    sink += b;
+    bench_sink(b);
 }
 
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-enum kind { LSR_READ, IIR_READ, SCR_WRITE, THR_WRITE, RX_BYTE };
-static const char *const names[] = {
-    "LSR read", "IIR read", "SCR write", "THR write (tx callback)",
-    "host byte in + RBR read",
+struct ctx {
+    struct vmp_space *pio;
+    struct vmp_uart *u;
 };
 
-static double run(struct vmp_space *pio, struct vmp_uart *u, enum kind k)
+static void lsr_read(void *o, uint64_t n)
 {
+    struct ctx *c = o;
+    uint64_t acc = 0;
+    for (uint64_t i = 0; i < n; i++)
+        acc += vmp_space_read(c->pio, BASE + 5, 1);
+    bench_sink(acc);
+}
+
+static void iir_read(void *o, uint64_t n)
+{
+    struct ctx *c = o;
+    uint64_t acc = 0;
+    for (uint64_t i = 0; i < n; i++)
+        acc += vmp_space_read(c->pio, BASE + 2, 1);
+    bench_sink(acc);
+}
+
+static void scr_write(void *o, uint64_t n)
+{
+    struct ctx *c = o;
+    for (uint64_t i = 0; i < n; i++)
+        vmp_space_write(c->pio, BASE + 7, i & 0xFF, 1);
+}
+
+static void thr_write(void *o, uint64_t n)
+{
+    struct ctx *c = o;
+    for (uint64_t i = 0; i < n; i++)
+        vmp_space_write(c->pio, BASE, i & 0xFF, 1);
+}
+
+/* One byte in from the host and the guest's RBR read of it (arms and
+ * re-arms the character timeout each time). */
+static void rx_byte(void *o, uint64_t n)
+{
+    struct ctx *c = o;
     uint64_t acc = 0;
     uint8_t b = 'x';
-    double t0 = now_ns();
-    for (unsigned i = 0; i < ITERS; i++) {
-        switch (k) {
-        case LSR_READ: acc += vmp_space_read(pio, BASE + 5, 1); break;
-        case IIR_READ: acc += vmp_space_read(pio, BASE + 2, 1); break;
-        case SCR_WRITE: vmp_space_write(pio, BASE + 7, i, 1); break;
-        case THR_WRITE: vmp_space_write(pio, BASE, i, 1); break;
-        case RX_BYTE:
-            vmp_uart_receive(u, &b, 1);
-            acc += vmp_space_read(pio, BASE, 1);
-            break;
-        }
+    for (uint64_t i = 0; i < n; i++) {
+        vmp_uart_receive(c->u, &b, 1);
+        acc += vmp_space_read(c->pio, BASE, 1);
     }
-    double t1 = now_ns();
-    sink += (unsigned)acc;
-    return (t1 - t0) / ITERS;
+    bench_sink(acc);
 }
 
 int main(void)
@@ -81,16 +89,15 @@ int main(void)
     vmp_space_write(pio, BASE + 1, 0x0F, 1);
     vmp_space_write(pio, BASE + 4, 0x0B, 1);
 
-    printf("bench_uart: ns per access through a port space, median of %d runs of %u\n",
-           RUNS, ITERS);
-    run(pio, u, LSR_READ); /* warm-up */
-    for (unsigned k = 0; k <= RX_BYTE; k++) {
-        double t[RUNS];
-        for (int r = 0; r < RUNS; r++)
-            t[r] = run(pio, u, (enum kind)k);
-        qsort(t, RUNS, sizeof t[0], cmp);
-        printf("  %-26s %7.2f ns\n", names[k], t[RUNS / 2]);
-    }
+    struct ctx c = { pio, u };
+    bench_median_ns(lsr_read, &c, ITERS, 1); /* warm-up */
+    bench_report("uart LSR read", bench_median_ns(lsr_read, &c, ITERS, RUNS), "ns/op");
+    bench_report("uart IIR read", bench_median_ns(iir_read, &c, ITERS, RUNS), "ns/op");
+    bench_report("uart SCR write", bench_median_ns(scr_write, &c, ITERS, RUNS), "ns/op");
+    bench_report("uart THR write (tx callback)", bench_median_ns(thr_write, &c, ITERS, RUNS),
+                 "ns/op");
+    bench_report("uart host byte in + RBR read", bench_median_ns(rx_byte, &c, ITERS, RUNS),
+                 "ns/op");
     vmp_uart_destroy(u);
     vmp_irq_line_destroy(line);
     vmp_space_destroy(pio);

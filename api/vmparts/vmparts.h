@@ -13,6 +13,7 @@
 
 /* serial and misc ports (serial.h, misc.h) */
 #include <vmparts/serial.h>
+#include <vmparts/misc.h>
 
 /* PCI (pci.h) */
 #include <vmparts/pci.h>
