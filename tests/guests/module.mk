@@ -1,0 +1,23 @@
+# Guest test kernels: each tests/guests/NAME.c is linked with lib/ into a
+# Multiboot ELF32 kernel $(BUILD)/guests/NAME.elf by the system compiler
+# (always gcc -m32: the guests are x86 code whatever CC builds the host
+# side). tests/guests/run.sh boots each under vmp --accel kvm.
+GUEST_SRCS  := $(sort $(wildcard tests/guests/*.c))
+GUEST_LIB   := tests/guests/lib/start.S tests/guests/lib/lib.c
+GUEST_ELFS  := $(GUEST_SRCS:tests/guests/%.c=$(BUILD)/guests/%.elf)
+GUEST_CC    ?= gcc
+GUEST_CFLAGS := -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -nostdlib -O2 -g \
+                -Wall -Wextra -Werror -fno-stack-protector -mno-sse -mno-mmx \
+                -mno-red-zone -fno-asynchronous-unwind-tables -fcf-protection=none
+GUEST_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
+                 -Wl,-T,tests/guests/lib/link.ld -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
+
+ALL_TARGETS   += $(GUEST_ELFS)
+CHECK_SCRIPTS += tests/guests/run.sh
+
+$(BUILD)/guests/%.elf: tests/guests/%.c $(GUEST_LIB) tests/guests/lib/guest.h tests/guests/lib/link.ld
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB) $<
+
+guests: $(GUEST_ELFS)
+.PHONY: guests

@@ -1,0 +1,93 @@
+/* The machine vmp runs: guest RAM, the bus spaces, the board's devices,
+ * the vCPUs, and the event loop. One mutex (lock) serialises every call
+ * into the library, as bus.h asks of a multi-threaded embedder. */
+#ifndef VMP_VMM_MACHINE_H
+#define VMP_VMM_MACHINE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <vmparts/vmparts.h>
+
+#include "config.h"
+
+struct vmp_kvm;
+struct vmp_board;
+struct vmp_cpu;
+
+struct vmp_machine {
+    const struct vmp_config *cfg;
+    pthread_mutex_t lock;
+    struct vmp_clock *clock;
+    struct vmp_log log;
+    struct vmp_env env;
+    uint64_t start_ns;
+
+    /* Guest RAM: [0, 640K) and [1M, low_end) below the PCI hole, the rest
+     * from 4 GiB up; one host mapping (ram) indexed by RAM offset. */
+    struct vmp_mem *mem;
+    uint8_t *ram;
+    uint64_t ram_size, low_end;
+
+    struct vmp_space *pio, *mmio;
+    struct vmp_board *board;
+    struct vmp_kvm *kvm;
+    unsigned ncpus;
+
+    /* Event loop. */
+    int epoll_fd, timer_fd, wake_fd, signal_fd;
+    uint64_t timer_armed; /* deadline programmed into timer_fd */
+
+    atomic_bool stopping;
+    int exit_status;
+    char exit_reason[128];
+};
+
+/* End the run with status (the first call wins); safe from any thread,
+ * with or without the lock. */
+void vmp_machine_exit(struct vmp_machine *m, int status, const char *fmt, ...)
+    VMP_PRINTF(3, 4);
+/* Drop the lock after device calls: re-arms the host timer if the next
+ * virtual-clock deadline moved. */
+void vmp_machine_unlock(struct vmp_machine *m);
+static inline void vmp_machine_lock(struct vmp_machine *m) { pthread_mutex_lock(&m->lock); }
+
+/* --- board.c: the devices and the reference address map --- */
+int vmp_board_create(struct vmp_machine *m);
+void vmp_board_destroy(struct vmp_machine *m);
+/* Host input for the serial console (from the event loop). */
+void vmp_board_console_input(struct vmp_machine *m, const uint8_t *buf, size_t len);
+/* Does the board want console input now? */
+bool vmp_board_console_wants_input(struct vmp_machine *m);
+
+/* Per-vCPU interrupt side (the vCPU's LAPIC), called with the lock held;
+ * cpu is the vCPU index. Same meanings as the vmp_lapic_* backend calls in
+ * irq.h; a board without LAPICs answers "nothing pending". */
+bool vmp_board_has_interrupt(struct vmp_machine *m, unsigned cpu, uint64_t rflags);
+int vmp_board_ack(struct vmp_machine *m, unsigned cpu);
+bool vmp_board_wants_wakeup(struct vmp_machine *m, unsigned cpu, uint64_t rflags);
+bool vmp_board_take_nmi(struct vmp_machine *m, unsigned cpu);
+bool vmp_board_take_init(struct vmp_machine *m, unsigned cpu);
+int vmp_board_take_sipi(struct vmp_machine *m, unsigned cpu);
+void vmp_board_set_cr8(struct vmp_machine *m, unsigned cpu, uint8_t cr8);
+uint8_t vmp_board_get_cr8(struct vmp_machine *m, unsigned cpu);
+/* MMIO and MSRs from vCPU cpu (the LAPIC page and MSRs are per vCPU). */
+void vmp_board_mmio(struct vmp_machine *m, unsigned cpu, uint64_t addr, uint8_t *data,
+                    unsigned len, bool write);
+/* 0, or -1 to raise #GP. */
+int vmp_board_msr(struct vmp_machine *m, unsigned cpu, uint32_t msr, uint64_t *value,
+                  bool write);
+
+/* --- kvm.c: the KVM backend --- */
+int vmp_kvm_create(struct vmp_machine *m);
+void vmp_kvm_destroy(struct vmp_machine *m);
+/* The BSP's register interface (for loaders and the BIOS). */
+struct vmp_vcpu vmp_kvm_vcpu(struct vmp_machine *m, unsigned cpu);
+int vmp_kvm_start(struct vmp_machine *m);
+/* Wake vCPU cpu: something became deliverable (the LAPIC's kick). */
+void vmp_kvm_kick(struct vmp_machine *m, unsigned cpu);
+void vmp_kvm_stop(struct vmp_machine *m); /* kick all, join threads */
+/* The guest TSC of cpu and its rate (for the LAPIC's TSC-deadline mode). */
+uint64_t vmp_kvm_read_tsc(struct vmp_machine *m, unsigned cpu);
+uint64_t vmp_kvm_tsc_hz(struct vmp_machine *m);
+
+#endif
