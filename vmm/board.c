@@ -2,6 +2,8 @@
  * port and MMIO spaces, and the devices on them. */
 #include "machine.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +15,26 @@
 #define PCI_HOLE_START 0xC0000000ull /* RAM stops here below 4 GiB */
 #define HIGH_RAM_START 0x100000000ull
 
+#define ISA_IRQS 16
+#define COM1_BASE 0x3F8
+#define COM1_IRQ 4
+#define PCI_ECAM_BASE 0xB0000000ull
+#define PCI_ECAM_SIZE (256ull << 20)
+
 struct vmp_board {
     /* Debug console (0xE9): bytes collected into lines for the log. */
     char dbg_line[256];
     size_t dbg_len;
+
+    struct vmp_irq_line *isa[ISA_IRQS]; /* ISA IRQ wires: PIC (and IOAPIC) */
+    struct vmp_irq_line *pic_intr;      /* the PIC's INT output */
+    struct vmp_pic *pic;
+    struct vmp_uart *com1;
+    int console_fd;                     /* -1: output dropped */
+    uint8_t rx_buf[256];                /* console input the UART refused */
+    size_t rx_len, rx_pos;
+    struct vmp_pci_host *pci;
+    struct vmp_space *pcicfg;
 };
 
 /* --- debug exit (0xF4) and debug console (0xE9) --- */
@@ -64,6 +82,72 @@ static void debugcon_write(void *dev, uint64_t off, uint64_t value, unsigned siz
 
 static const struct vmp_io_ops debugcon_ops = {debugcon_read, debugcon_write, 1};
 
+/* --- reset control (0xCF9, reached through the PCI host's 0xCF8-0xCFB
+ * byte decode): writing RST_CPU (bit 2) resets the system (Intel ICH9
+ * datasheet 13.7.5, "RST_CNT"). vmp does not reboot: it ends the run. --- */
+
+static uint64_t rst_read(void *dev, uint64_t off, unsigned size)
+{
+    (void)dev; (void)size;
+    return off == 1 ? 0 : UINT64_MAX;
+}
+
+static void rst_write(void *dev, uint64_t off, uint64_t value, unsigned size)
+{
+    (void)size;
+    if (off == 1 && (value & 0x4))
+        vmp_machine_exit(dev, VMP_EXIT_RESET, "reset through port 0xCF9 (value 0x%02x)",
+                         (unsigned)(value & 0xFF));
+}
+
+static const struct vmp_io_ops rst_ops = {rst_read, rst_write, 1};
+
+/* --- serial console: COM1 to stdio, a file, or nowhere --- */
+
+static void console_tx(void *opaque, uint8_t byte)
+{
+    struct vmp_machine *m = opaque;
+    int fd = m->board->console_fd;
+    if (fd < 0)
+        return;
+    while (write(fd, &byte, 1) < 0 && errno == EINTR)
+        ;
+}
+
+static void console_flush(struct vmp_machine *m)
+{
+    struct vmp_board *b = m->board;
+    while (b->rx_pos < b->rx_len) {
+        size_t n = vmp_uart_receive(b->com1, b->rx_buf + b->rx_pos, b->rx_len - b->rx_pos);
+        if (n == 0)
+            break;
+        b->rx_pos += n;
+    }
+}
+
+static void console_rx_ready(void *opaque) { console_flush(opaque); }
+
+void vmp_board_console_input(struct vmp_machine *m, const uint8_t *buf, size_t len)
+{
+    struct vmp_board *b = m->board;
+    if (!b->com1)
+        return;
+    if (b->rx_pos == b->rx_len)
+        b->rx_pos = b->rx_len = 0;
+    size_t room = sizeof b->rx_buf - b->rx_len;
+    if (len > room)
+        len = room; /* the event loop reads at most 256 bytes at a time */
+    memcpy(b->rx_buf + b->rx_len, buf, len);
+    b->rx_len += len;
+    console_flush(m);
+}
+
+bool vmp_board_console_wants_input(struct vmp_machine *m)
+{
+    struct vmp_board *b = m->board;
+    return b->com1 && b->rx_pos == b->rx_len;
+}
+
 /* --- RAM --- */
 
 static int setup_ram(struct vmp_machine *m)
@@ -110,11 +194,60 @@ int vmp_board_create(struct vmp_machine *m)
         r = vmp_space_map(m->pio, 0xE9, 1, &debugcon_ops, m);
     if (r < 0)
         return vmp_err("board: %s", vmp_strerror(r));
+
+    /* Interrupts: ISA wires into the PIC; the PIC's INT output is what the
+     * vCPU sees (through LINT0 of the LAPICs once they exist). */
+    b->pic_intr = vmp_irq_line_create("pic-intr");
+    b->pic = b->pic_intr ? vmp_pic_create(&m->env, vmp_irq_line_source(b->pic_intr)) : NULL;
+    if (!b->pic || vmp_pic_attach(b->pic, m->pio) < 0)
+        return vmp_err("board: cannot create the PIC");
+    for (unsigned i = 0; i < ISA_IRQS; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "isa-irq%u", i);
+        b->isa[i] = vmp_irq_line_create(name);
+        if (!b->isa[i] || vmp_irq_line_add_sink(b->isa[i], vmp_pic_set_irq, b->pic, i) < 0)
+            return vmp_err("board: cannot wire ISA IRQ %u", i);
+    }
+
+    /* COM1. */
+    b->console_fd = -1;
+    if (m->cfg->serial == VMP_SERIAL_STDIO) {
+        b->console_fd = STDOUT_FILENO;
+    } else if (m->cfg->serial == VMP_SERIAL_FILE) {
+        b->console_fd = open(m->cfg->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (b->console_fd < 0)
+            return vmp_err("--serial file:%s: %s", m->cfg->serial_path, strerror(errno));
+    }
+    struct vmp_uart_ops uops = {console_tx, console_rx_ready, m};
+    b->com1 = vmp_uart_create(&m->env, vmp_irq_line_source(b->isa[COM1_IRQ]), &uops);
+    if (!b->com1 || vmp_uart_attach(b->com1, m->pio, COM1_BASE) < 0)
+        return vmp_err("board: cannot create COM1");
+
+    /* PCI: configuration mechanism #1 at 0xCF8 (with 0xCF9 reset control
+     * in its byte decode) and ECAM at 0xB0000000. */
+    b->pcicfg = vmp_space_create("pci-config", VMP_PCI_CFG_LAST);
+    struct vmp_pci_host_config hc = {.cf8_passthrough = &rst_ops, .cf8_passthrough_dev = m};
+    b->pci = b->pcicfg ? vmp_pci_host_create(&m->env, b->pcicfg, &hc) : NULL;
+    if (!b->pci || vmp_pci_host_attach_io(b->pci, m->pio, 0xCF8) < 0 ||
+        vmp_pci_host_attach_ecam(b->pci, m->mmio, PCI_ECAM_BASE, PCI_ECAM_SIZE) < 0)
+        return vmp_err("board: cannot create the PCI host bridge");
     return 0;
 }
 
 void vmp_board_destroy(struct vmp_machine *m)
 {
+    struct vmp_board *b = m->board;
+    if (b) {
+        vmp_pci_host_destroy(b->pci);
+        vmp_space_destroy(b->pcicfg);
+        vmp_uart_destroy(b->com1);
+        if (b->console_fd > STDERR_FILENO)
+            close(b->console_fd);
+        vmp_pic_destroy(b->pic);
+        for (unsigned i = 0; i < ISA_IRQS; i++)
+            vmp_irq_line_destroy(b->isa[i]);
+        vmp_irq_line_destroy(b->pic_intr);
+    }
     vmp_space_destroy(m->pio);
     vmp_space_destroy(m->mmio);
     m->pio = m->mmio = NULL;
@@ -125,17 +258,6 @@ void vmp_board_destroy(struct vmp_machine *m)
     m->ram = NULL;
     free(m->board);
     m->board = NULL;
-}
-
-void vmp_board_console_input(struct vmp_machine *m, const uint8_t *buf, size_t len)
-{
-    (void)m; (void)buf; (void)len;
-}
-
-bool vmp_board_console_wants_input(struct vmp_machine *m)
-{
-    (void)m;
-    return false;
 }
 
 void vmp_board_mmio(struct vmp_machine *m, unsigned cpu, uint64_t addr, uint8_t *data,
@@ -174,22 +296,23 @@ int vmp_board_msr(struct vmp_machine *m, unsigned cpu, uint32_t msr, uint64_t *v
     return -1;
 }
 
-/* --- interrupt side: no LAPIC yet --- */
+/* --- interrupt side ---
+ * Until the board has LAPICs, the PIC's INT output goes straight to vCPU 0
+ * (the pre-APIC wiring: INTR pin, INTA cycle = vmp_pic_ack). */
 
 bool vmp_board_has_interrupt(struct vmp_machine *m, unsigned cpu, uint64_t rflags)
 {
-    (void)m; (void)cpu; (void)rflags;
-    return false;
+    return cpu == 0 && (rflags & VMP_FLAG_IF) && vmp_pic_intr(m->board->pic);
 }
 int vmp_board_ack(struct vmp_machine *m, unsigned cpu)
 {
-    (void)m; (void)cpu;
-    return -ENOENT;
+    if (cpu != 0 || !vmp_pic_intr(m->board->pic))
+        return -ENOENT;
+    return vmp_pic_ack(m->board->pic);
 }
 bool vmp_board_wants_wakeup(struct vmp_machine *m, unsigned cpu, uint64_t rflags)
 {
-    (void)m; (void)cpu; (void)rflags;
-    return false;
+    return vmp_board_has_interrupt(m, cpu, rflags);
 }
 bool vmp_board_take_nmi(struct vmp_machine *m, unsigned cpu) { (void)m; (void)cpu; return false; }
 bool vmp_board_take_init(struct vmp_machine *m, unsigned cpu) { (void)m; (void)cpu; return false; }

@@ -107,7 +107,7 @@ void vmp_machine_unlock(struct vmp_machine *m)
 
 /* --- loading --- */
 
-static int load_guest(struct vmp_machine *m)
+static int load_guest(struct vmp_machine *m, struct vmp_boot_entry *entry)
 {
     const struct vmp_config *c = m->cfg;
     size_t klen = 0, ilen = 0;
@@ -170,10 +170,7 @@ static int load_guest(struct vmp_machine *m)
     vmp_logf(&m->log, VMP_LOG_DEBUG, "loaded [0x%llx, 0x%llx), entry 0x%llx (%s)",
              (unsigned long long)e.image_start, (unsigned long long)e.image_end,
              (unsigned long long)e.rip, e.mode == VMP_BOOT_LONG64 ? "64-bit" : "32-bit");
-    struct vmp_vcpu v = vmp_kvm_vcpu(m, 0);
-    r = vmp_boot_setup_vcpu(m->mem, &e, &v);
-    if (r < 0)
-        vmp_err("cannot set up the boot vCPU: %s", vmp_strerror(r));
+    *entry = e;
 out:
     for (unsigned i = 0; i < nm; i++)
         free((void *)mods[i].data);
@@ -318,12 +315,21 @@ int main(int argc, char **argv)
         status = VMP_EXIT_INTERNAL;
         goto out;
     }
+    /* Files first: a bad image is a usage error whether or not KVM works. */
+    struct vmp_boot_entry entry;
+    if (load_guest(&m, &entry) < 0)
+        goto out;
     if (vmp_kvm_create(&m) < 0) {
         status = VMP_EXIT_INTERNAL;
         goto out;
     }
-    if (load_guest(&m) < 0)
+    struct vmp_vcpu bsp = vmp_kvm_vcpu(&m, 0);
+    int r = vmp_boot_setup_vcpu(m.mem, &entry, &bsp);
+    if (r < 0) {
+        vmp_err("cannot set up the boot vCPU: %s", vmp_strerror(r));
+        status = VMP_EXIT_INTERNAL;
         goto out;
+    }
     if (vmp_kvm_start(&m) < 0) {
         status = VMP_EXIT_INTERNAL;
         goto out;

@@ -13,7 +13,7 @@ GUEST_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
                  -Wl,-T,tests/guests/lib/link.ld -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
 
 ALL_TARGETS   += $(GUEST_ELFS)
-CHECK_SCRIPTS += tests/guests/run.sh
+CHECK_SCRIPTS += tests/vmm/errors.sh tests/guests/run.sh
 
 $(BUILD)/guests/%.elf: tests/guests/%.c $(GUEST_LIB) tests/guests/lib/guest.h tests/guests/lib/link.ld
 	@mkdir -p $(dir $@)

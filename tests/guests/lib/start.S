@@ -59,7 +59,15 @@ isr_common:
     addl $4, %esp
     popal
     addl $8, %esp
-    iret
+    /* Return without IRET: KVM's instruction emulator, which runs all
+     * CPL-0 code on the PVM host these tests run on, handles IRET only in
+     * real mode. Same-privilege return by hand: stack is EIP, CS, EFLAGS;
+     * push a copy of EFLAGS, POPF it, then LRET $4 pops EIP and CS and
+     * drops the original EFLAGS slot. An interrupt let in between POPF and
+     * LRET nests on this stack and returns here, which is harmless. */
+    pushl 8(%esp)
+    popfl
+    lret $4
 
     .globl isr_stub_addr
 /* uint32_t isr_stub_addr(unsigned n): each stub starts on a 16-byte boundary. */
