@@ -27,5 +27,6 @@
 
 /* BIOS, loaders and the reference board (bios.h, pc.h) */
 #include <vmparts/bios.h>
+#include <vmparts/acpi.h>
 
 #endif
