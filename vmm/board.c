@@ -35,41 +35,27 @@ struct vmp_board {
     size_t rx_len, rx_pos;
     struct vmp_pci_host *pci;
     struct vmp_space *pcicfg;
+    struct vmp_debug_exit *dexit;
+    struct vmp_debug_console *dcon;
+    struct vmp_testdev *testdev;
+    struct vmp_reset_ctl *rst;
+    struct vmp_port92 *port92;
 };
 
-/* --- debug exit (0xF4) and debug console (0xE9) --- */
+/* --- misc ports: debug exit, debug console, resets --- */
 
-static uint64_t debug_exit_read(void *dev, uint64_t off, unsigned size)
+static void on_debug_exit(void *opaque, uint64_t status)
 {
-    (void)dev; (void)off; (void)size;
-    return UINT64_MAX;
+    /* status is (v << 1) | 1 already; an int exit status keeps 31 bits and
+     * a shell sees the low 8. */
+    vmp_machine_exit(opaque, (int)(status & 0x7FFFFFFF), "debug exit, status %llu",
+                     (unsigned long long)status);
 }
 
-static void debug_exit_write(void *dev, uint64_t off, uint64_t value, unsigned size)
+static void on_debugcon(void *opaque, uint8_t ch)
 {
-    struct vmp_machine *m = dev;
-    (void)off;
-    uint64_t v = value & (size >= 4 ? 0xFFFFFFFFull : (1ull << (8 * size)) - 1);
-    /* The status is an int: the value is reported modulo 2^31 (shells see
-     * its low 8 bits). */
-    vmp_machine_exit(m, (int)(((v << 1) | 1) & 0x7FFFFFFF), "debug exit 0x%llx",
-                     (unsigned long long)v);
-}
-
-static const struct vmp_io_ops debug_exit_ops = {debug_exit_read, debug_exit_write, 4};
-
-static uint64_t debugcon_read(void *dev, uint64_t off, unsigned size)
-{
-    (void)dev; (void)off; (void)size;
-    return 0xE9; /* Bochs' "port E9 hack" reads back 0xE9 */
-}
-
-static void debugcon_write(void *dev, uint64_t off, uint64_t value, unsigned size)
-{
-    struct vmp_machine *m = dev;
+    struct vmp_machine *m = opaque;
     struct vmp_board *b = m->board;
-    (void)off; (void)size;
-    char ch = (char)value;
     if (ch == '\n' || b->dbg_len == sizeof b->dbg_line - 1) {
         b->dbg_line[b->dbg_len] = 0;
         vmp_logf(&m->log, VMP_LOG_INFO, "guest: %s", b->dbg_line);
@@ -77,30 +63,34 @@ static void debugcon_write(void *dev, uint64_t off, uint64_t value, unsigned siz
         if (ch == '\n')
             return;
     }
-    b->dbg_line[b->dbg_len++] = ch;
+    b->dbg_line[b->dbg_len++] = (char)ch;
 }
 
-static const struct vmp_io_ops debugcon_ops = {debugcon_read, debugcon_write, 1};
-
-/* --- reset control (0xCF9, reached through the PCI host's 0xCF8-0xCFB
- * byte decode): writing RST_CPU (bit 2) resets the system (Intel ICH9
- * datasheet 13.7.5, "RST_CNT"). vmp does not reboot: it ends the run. --- */
-
-static uint64_t rst_read(void *dev, uint64_t off, unsigned size)
+/* vmp does not reboot: every kind of reset ends the run (status 4). */
+static void on_reset(void *opaque, enum vmp_reset_kind kind)
 {
-    (void)dev; (void)size;
-    return off == 1 ? 0 : UINT64_MAX;
+    static const char *names[] = {"INIT", "hard", "full"};
+    vmp_machine_exit(opaque, VMP_EXIT_RESET, "guest %s reset", names[kind <= 2 ? kind : 1]);
 }
 
-static void rst_write(void *dev, uint64_t off, uint64_t value, unsigned size)
+/* The PCI host decodes 0xCF8-0xCFB; its byte accesses there that are not
+ * CONFIG_ADDRESS come here, and 0xCF9 is the reset control register. */
+static uint64_t cf8_bytes_read(void *dev, uint64_t off, unsigned size)
 {
-    (void)size;
-    if (off == 1 && (value & 0x4))
-        vmp_machine_exit(dev, VMP_EXIT_RESET, "reset through port 0xCF9 (value 0x%02x)",
-                         (unsigned)(value & 0xFF));
+    struct vmp_board *b = dev;
+    if (off == 1 && size == 1)
+        return vmp_reset_ctl_io_ops.read(b->rst, 0, 1);
+    return UINT64_MAX;
 }
 
-static const struct vmp_io_ops rst_ops = {rst_read, rst_write, 1};
+static void cf8_bytes_write(void *dev, uint64_t off, uint64_t value, unsigned size)
+{
+    struct vmp_board *b = dev;
+    if (off == 1 && size == 1)
+        vmp_reset_ctl_io_ops.write(b->rst, 0, value, 1);
+}
+
+static const struct vmp_io_ops cf8_bytes_ops = {cf8_bytes_read, cf8_bytes_write, 1};
 
 /* --- serial console: COM1 to stdio, a file, or nowhere --- */
 
@@ -189,11 +179,7 @@ int vmp_board_create(struct vmp_machine *m)
     m->mmio = vmp_space_create("mmio", UINT64_MAX);
     if (!m->pio || !m->mmio)
         return -1;
-    int r = vmp_space_map(m->pio, 0xF4, 1, &debug_exit_ops, m);
-    if (r == 0)
-        r = vmp_space_map(m->pio, 0xE9, 1, &debugcon_ops, m);
-    if (r < 0)
-        return vmp_err("board: %s", vmp_strerror(r));
+    int r;
 
     /* Interrupts: ISA wires into the PIC; the PIC's INT output is what the
      * vCPU sees (through LINT0 of the LAPICs once they exist). */
@@ -223,10 +209,44 @@ int vmp_board_create(struct vmp_machine *m)
     if (!b->com1 || vmp_uart_attach(b->com1, m->pio, COM1_BASE) < 0)
         return vmp_err("board: cannot create COM1");
 
+    /* Misc ports. The test device's byte-wise data window (0xE8-0xEB)
+     * would overlap the debug console at 0xE9, so only its other three
+     * regions are mapped: data 0xE0, page flush 0xE4, IRQ lines 0x2000. */
+    struct vmp_debug_exit_ops xo = {on_debug_exit, m};
+    struct vmp_debug_console_ops co = {on_debugcon, m};
+    struct vmp_reset_ops ro = {on_reset, m};
+    struct vmp_port92_ops po = {NULL, on_reset, m};
+    struct vmp_irq *tirq[VMP_TESTDEV_IRQS] = {0};
+    for (unsigned i = 0; i < ISA_IRQS; i++)
+        tirq[i] = vmp_irq_line_source(b->isa[i]);
+    b->dexit = vmp_debug_exit_create(&m->env, 1, &xo);
+    b->dcon = vmp_debug_console_create(&m->env, &co);
+    b->testdev = vmp_testdev_create(&m->env, tirq, NULL);
+    b->rst = vmp_reset_ctl_create(&m->env, &ro);
+    b->port92 = vmp_port92_create(&m->env, &po);
+    if (!b->dexit || !b->dcon || !b->testdev || !b->rst || !b->port92)
+        return vmp_err("board: cannot create the misc ports");
+    r = vmp_debug_exit_attach(b->dexit, m->pio, 0xF4);
+    if (r == 0)
+        r = vmp_debug_console_attach(b->dcon, m->pio, 0xE9);
+    if (r == 0)
+        r = vmp_space_map(m->pio, VMP_TESTDEV_DATA_PORT, 4, &vmp_testdev_io_ops, b->testdev);
+    if (r == 0)
+        r = vmp_space_map(m->pio, VMP_TESTDEV_FLUSH_PORT, 4, &vmp_testdev_flush_io_ops,
+                          b->testdev);
+    if (r == 0)
+        r = vmp_space_map(m->pio, VMP_TESTDEV_IRQ_PORT, VMP_TESTDEV_IRQS,
+                          &vmp_testdev_irq_io_ops, b->testdev);
+    if (r == 0)
+        r = vmp_port92_attach(b->port92, m->pio, VMP_PORT92_PORT);
+    if (r < 0)
+        return vmp_err("board: misc ports: %s", vmp_strerror(r));
+
     /* PCI: configuration mechanism #1 at 0xCF8 (with 0xCF9 reset control
      * in its byte decode) and ECAM at 0xB0000000. */
     b->pcicfg = vmp_space_create("pci-config", VMP_PCI_CFG_LAST);
-    struct vmp_pci_host_config hc = {.cf8_passthrough = &rst_ops, .cf8_passthrough_dev = m};
+    struct vmp_pci_host_config hc = {.cf8_passthrough = &cf8_bytes_ops, .cf8_passthrough_dev = b};
+
     b->pci = b->pcicfg ? vmp_pci_host_create(&m->env, b->pcicfg, &hc) : NULL;
     if (!b->pci || vmp_pci_host_attach_io(b->pci, m->pio, 0xCF8) < 0 ||
         vmp_pci_host_attach_ecam(b->pci, m->mmio, PCI_ECAM_BASE, PCI_ECAM_SIZE) < 0)
@@ -239,6 +259,11 @@ void vmp_board_destroy(struct vmp_machine *m)
     struct vmp_board *b = m->board;
     if (b) {
         vmp_pci_host_destroy(b->pci);
+        vmp_debug_exit_destroy(b->dexit);
+        vmp_debug_console_destroy(b->dcon);
+        vmp_testdev_destroy(b->testdev);
+        vmp_reset_ctl_destroy(b->rst);
+        vmp_port92_destroy(b->port92);
         vmp_space_destroy(b->pcicfg);
         vmp_uart_destroy(b->com1);
         if (b->console_fd > STDERR_FILENO)

@@ -5,6 +5,9 @@
 GUEST_SRCS  := $(sort $(wildcard tests/guests/*.c))
 GUEST_LIB   := tests/guests/lib/start.S tests/guests/lib/lib.c
 GUEST_ELFS  := $(GUEST_SRCS:tests/guests/%.c=$(BUILD)/guests/%.elf)
+# Helpers for scripts, not run as tests themselves: tests/guests/aux/*.c.
+GUEST_AUX   := $(patsubst tests/guests/aux/%.c,$(BUILD)/guests/aux/%.elf,\
+                 $(sort $(wildcard tests/guests/aux/*.c)))
 GUEST_CC    ?= gcc
 GUEST_CFLAGS := -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -nostdlib -O2 -g \
                 -Wall -Wextra -Werror -fno-stack-protector -mno-sse -mno-mmx \
@@ -12,12 +15,16 @@ GUEST_CFLAGS := -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -nostdlib -O2 
 GUEST_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
                  -Wl,-T,tests/guests/lib/link.ld -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
 
-ALL_TARGETS   += $(GUEST_ELFS)
-CHECK_SCRIPTS += tests/vmm/errors.sh tests/guests/run.sh
+ALL_TARGETS   += $(GUEST_ELFS) $(GUEST_AUX)
+CHECK_SCRIPTS += tests/vmm/errors.sh tests/vmm/exits.sh tests/guests/run.sh
 
 $(BUILD)/guests/%.elf: tests/guests/%.c $(GUEST_LIB) tests/guests/lib/guest.h tests/guests/lib/link.ld
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB) $<
 
-guests: $(GUEST_ELFS)
+$(BUILD)/guests/aux/%.elf: tests/guests/aux/%.c $(GUEST_LIB) tests/guests/lib/guest.h tests/guests/lib/link.ld
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB) $<
+
+guests: $(GUEST_ELFS) $(GUEST_AUX)
 .PHONY: guests
