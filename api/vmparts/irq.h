@@ -123,6 +123,8 @@ int vmp_msi_decode(uint64_t addr, uint32_t data, struct vmp_apic_msg *msg);
 int vmp_apic_bus_add_eoi_listener(struct vmp_apic_bus *bus,
                                   void (*fn)(void *opaque, uint8_t vector),
                                   void *opaque);
+/* Removes every listener registered with this opaque. */
+void vmp_apic_bus_remove_eoi_listener(struct vmp_apic_bus *bus, void *opaque);
 /* The ExtINT source (the PIC): ack returns the vector of an INTA cycle. */
 void vmp_apic_bus_set_extint(struct vmp_apic_bus *bus, int (*ack)(void *opaque),
                              void *opaque);
@@ -252,6 +254,7 @@ struct vmp_ioapic *vmp_ioapic_create(const struct vmp_env *env,
 struct vmp_ioapic *vmp_ioapic_create_on_bus(const struct vmp_env *env,
                                             struct vmp_apic_bus *bus,
                                             const struct vmp_ioapic_cfg *cfg);
+/* Also leaves the bus it was created on (destroy it before the bus). */
 void vmp_ioapic_destroy(struct vmp_ioapic *ioapic);
 void vmp_ioapic_reset(struct vmp_ioapic *ioapic);
 /* IRQ-line sink, pin 0-23. Levels are logical (asserted = true); the
