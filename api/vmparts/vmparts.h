@@ -19,6 +19,7 @@
 #include <vmparts/pci.h>
 
 /* timers (timer.h) */
+#include <vmparts/timer.h>
 
 /* interrupt controllers (irq.h) */
 #include <vmparts/irq.h>

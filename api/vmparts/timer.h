@@ -1,0 +1,122 @@
+/* PC timers: PIT 8254 (with system control port B), RTC/CMOS MC146818,
+ * HPET and the ACPI PM timer / PM1 block.
+ *
+ * Every counter is computed from the virtual clock (vmp_clock_now) when it
+ * is read; virtual timers are armed only for interrupt edges. A model that
+ * finds a timer fired late (the clock bounds firings per step) catches up
+ * from the time, delivering at most one edge for the periods it missed,
+ * so tiny periods can neither hang the clock nor make the counters drift.
+ *
+ * All four need env->clock; env->log is optional. */
+#ifndef VMPARTS_TIMER_H
+#define VMPARTS_TIMER_H
+
+#include <vmparts/bus.h>
+#include <vmparts/clock.h>
+#include <vmparts/irqline.h>
+#include <vmparts/state.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------
+ * PIT: Intel 8254 programmable interval timer, ports 0x40-0x43, plus
+ * port 0x61 (system control port B: channel 2 gate, speaker data enable,
+ * refresh toggle, OUT2). Channel 0 drives IRQ0; the gates of channels 0
+ * and 1 are tied high as on a PC; channel 2's gate is port 0x61 bit 0.
+ * ------------------------------------------------------------------- */
+#define VMP_PIT_HZ 1193182u          /* 14.31818 MHz / 12 */
+#define VMP_PIT_PORT 0x40u
+#define VMP_PIT_PORT61 0x61u
+#define VMP_PIT_REFRESH_NS 15085u    /* port 0x61 bit 4 toggles this often */
+
+struct vmp_pit;
+
+/* irq0: channel 0 OUT (may be NULL). */
+struct vmp_pit *vmp_pit_create(const struct vmp_env *env, struct vmp_irq *irq0);
+void vmp_pit_destroy(struct vmp_pit *pit);
+void vmp_pit_reset(struct vmp_pit *pit);
+/* Ports base+0..3 (counters 0-2, control word). */
+extern const struct vmp_io_ops vmp_pit_io_ops;
+/* Port 0x61 alone (offset 0); dev is the PIT too. */
+extern const struct vmp_io_ops vmp_pit_port61_io_ops;
+/* Maps base..base+3 (normally VMP_PIT_PORT). */
+int vmp_pit_attach(struct vmp_pit *pit, struct vmp_space *pio, uint64_t base);
+/* Maps port (normally VMP_PIT_PORT61). */
+int vmp_pit_attach_port61(struct vmp_pit *pit, struct vmp_space *pio, uint64_t port);
+/* Drive a channel's GATE input (channel 2's is also port 0x61 bit 0). */
+void vmp_pit_set_gate(struct vmp_pit *pit, unsigned channel, bool level);
+bool vmp_pit_get_out(struct vmp_pit *pit, unsigned channel);
+/* Speaker: true when OUT2 is gated to it (port 0x61 bits 0 and 1); *hz is
+ * the square-wave frequency when channel 2 runs in mode 3, else 0. */
+bool vmp_pit_speaker(struct vmp_pit *pit, uint32_t *hz);
+int vmp_pit_save(const struct vmp_pit *pit, struct vmp_state_writer *w);
+int vmp_pit_load(struct vmp_pit *pit, struct vmp_state_reader *r);
+
+/* ---------------------------------------------------------------------
+ * ACPI PM1a event/control blocks, PM timer and GPE0 block (ACPI 6.x §4.8).
+ * One region of VMP_PM_LEN ports, normally at VMP_PM_BASE; the FADT takes
+ * the addresses and lengths below.
+ * ------------------------------------------------------------------- */
+#define VMP_PM_BASE 0x600u
+#define VMP_PM_LEN 0x40u
+#define VMP_PM_TMR_HZ 3579545u
+#define VMP_PM1A_EVT_OFF 0x00u /* PM1_STS (2) then PM1_EN (2) */
+#define VMP_PM1_EVT_LEN 4u
+#define VMP_PM1A_CNT_OFF 0x04u
+#define VMP_PM1_CNT_LEN 2u
+#define VMP_PM_TMR_OFF 0x08u
+#define VMP_PM_TMR_LEN 4u
+#define VMP_GPE0_OFF 0x20u     /* status (8 bytes) then enable (8 bytes) */
+#define VMP_GPE0_LEN 16u
+#define VMP_GPE0_BITS 64u
+
+/* PM1 status/enable bits (ACPI 6.x §4.8.3.1) */
+#define VMP_PM1_TMR 0x0001u
+#define VMP_PM1_BM_STS 0x0010u
+#define VMP_PM1_GBL 0x0020u
+#define VMP_PM1_PWRBTN 0x0100u
+#define VMP_PM1_SLPBTN 0x0200u
+#define VMP_PM1_RTC 0x0400u
+#define VMP_PM1_WAK_STS 0x8000u
+/* PM1 control bits (§4.8.3.2.1) */
+#define VMP_PM1_SCI_EN 0x0001u
+#define VMP_PM1_BM_RLD 0x0002u
+#define VMP_PM1_GBL_RLS 0x0004u
+#define VMP_PM1_SLP_TYP_SHIFT 10
+#define VMP_PM1_SLP_TYP_MASK 0x1C00u
+#define VMP_PM1_SLP_EN 0x2000u
+/* The SLP_TYP value the DSDT's \_S5 package must give (S5 = soft off). */
+#define VMP_PM_SLP_TYP_S5 5u
+
+struct vmp_pm_config {
+    bool tmr_val_ext;  /* 32-bit PM timer (FADT flag TMR_VAL_EXT), else 24 */
+    bool sci_en;       /* SCI_EN set at reset (FADT SMI_CMD = 0: always ACPI) */
+    /* SLP_EN written with SLP_TYP = VMP_PM_SLP_TYP_S5. May be NULL. */
+    void (*power_off)(void *opaque);
+    void *opaque;
+};
+
+struct vmp_pm;
+
+/* sci: the SCI line (level, active high as the line sees it). */
+struct vmp_pm *vmp_pm_create(const struct vmp_env *env, struct vmp_irq *sci,
+                             const struct vmp_pm_config *cfg);
+void vmp_pm_destroy(struct vmp_pm *pm);
+void vmp_pm_reset(struct vmp_pm *pm);
+extern const struct vmp_io_ops vmp_pm_io_ops;
+int vmp_pm_attach(struct vmp_pm *pm, struct vmp_space *pio, uint64_t base);
+/* The power button was pressed: sets PWRBTN_STS (SCI if enabled). */
+void vmp_pm_power_button(struct vmp_pm *pm);
+/* Set a GPE0 status bit (0..63) from a device, e.g. hotplug. */
+void vmp_pm_gpe_raise(struct vmp_pm *pm, unsigned bit);
+/* The current counter value (24 or 32 bits). */
+uint32_t vmp_pm_timer_value(struct vmp_pm *pm);
+int vmp_pm_save(const struct vmp_pm *pm, struct vmp_state_writer *w);
+int vmp_pm_load(struct vmp_pm *pm, struct vmp_state_reader *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
