@@ -99,31 +99,47 @@ static int64_t data_addr(const struct vmp_pci_host *h, unsigned byte)
     return (int64_t)(((a & 0x00FFFF00u) << 4) | reg | byte);
 }
 
-/* One access lies wholly in CONFIG_ADDRESS (offset 0..3) or CONFIG_DATA
- * (4..7); host_io_* split the rest. */
-static uint32_t io_read_part(struct vmp_pci_host *h, unsigned off, unsigned size)
+static uint32_t size_mask(unsigned size)
+{
+    return size >= 4 ? UINT32_MAX : (1u << (8 * size)) - 1;
+}
+
+/* A piece of an access: naturally aligned, 1, 2 or 4 bytes, at most max,
+ * so it lies wholly in CONFIG_ADDRESS (offsets 0..3) or CONFIG_DATA (4..7)
+ * and the pass-through device only sees sizes it takes. */
+static unsigned piece(unsigned off, unsigned left, unsigned max)
+{
+    unsigned p = 4;
+    while (p > 1 && (p > left || p > max || off % p))
+        p >>= 1;
+    return p;
+}
+
+static unsigned pt_max(const struct vmp_pci_host *h)
+{
+    return h->pt_ops && h->pt_ops->max_size ? h->pt_ops->max_size : 8;
+}
+
+/* §3.2.2.3.2: anything but a full dword access at CONFIG_ADDRESS is an
+ * ordinary I/O cycle (the pass-through device, if any). With the enable
+ * bit clear, CONFIG_DATA starts no configuration cycle. */
+static uint32_t part_read(struct vmp_pci_host *h, unsigned off, unsigned size)
 {
     if (off < 4) {
-        /* §3.2.2.3.2: only a full dword read returns CONFIG_ADDRESS;
-         * anything else is an ordinary I/O cycle. */
-        if (off == 0 && size == 4)
-            return h->config_address;
         if (h->pt_ops && h->pt_ops->read)
-            return (uint32_t)h->pt_ops->read(h->pt_dev, off, size);
-        return UINT32_MAX;
+            return (uint32_t)h->pt_ops->read(h->pt_dev, off, size) & size_mask(size);
+        return size_mask(size);
     }
     int64_t a = data_addr(h, off - 4);
     if (a < 0)
-        return UINT32_MAX; /* enable clear: no configuration cycle */
+        return size_mask(size);
     return (uint32_t)vmp_space_read(h->cfg, (uint64_t)a, size);
 }
 
-static void io_write_part(struct vmp_pci_host *h, unsigned off, uint32_t v, unsigned size)
+static void part_write(struct vmp_pci_host *h, unsigned off, uint32_t v, unsigned size)
 {
     if (off < 4) {
-        if (off == 0 && size == 4)
-            h->config_address = v & cf8_mask(h);
-        else if (h->pt_ops && h->pt_ops->write)
+        if (h->pt_ops && h->pt_ops->write)
             h->pt_ops->write(h->pt_dev, off, v, size);
         return;
     }
@@ -136,25 +152,30 @@ static uint64_t host_io_read(void *dev, uint64_t offset, unsigned size)
 {
     struct vmp_pci_host *h = dev;
     unsigned off = (unsigned)offset;
-    if (off < 4 && off + size > 4) { /* straddles both registers */
-        unsigned lo = 4 - off;
-        uint32_t a = io_read_part(h, off, lo), b = io_read_part(h, 4, size - lo);
-        return (a & ((1u << 8 * lo) - 1)) | (uint64_t)b << (8 * lo);
+    if (off == 0 && size == 4)
+        return h->config_address;
+    uint64_t v = 0;
+    for (unsigned done = 0; done < size;) {
+        unsigned a = off + done, p = piece(a, size - done, a < 4 ? pt_max(h) : 4);
+        v |= (uint64_t)part_read(h, a, p) << (8 * done);
+        done += p;
     }
-    return io_read_part(h, off, size);
+    return v;
 }
 
 static void host_io_write(void *dev, uint64_t offset, uint64_t value, unsigned size)
 {
     struct vmp_pci_host *h = dev;
     unsigned off = (unsigned)offset;
-    if (off < 4 && off + size > 4) {
-        unsigned lo = 4 - off;
-        io_write_part(h, off, (uint32_t)value & ((1u << 8 * lo) - 1), lo);
-        io_write_part(h, 4, (uint32_t)(value >> (8 * lo)), size - lo);
+    if (off == 0 && size == 4) {
+        h->config_address = (uint32_t)value & cf8_mask(h);
         return;
     }
-    io_write_part(h, off, (uint32_t)value, size);
+    for (unsigned done = 0; done < size;) {
+        unsigned a = off + done, p = piece(a, size - done, a < 4 ? pt_max(h) : 4);
+        part_write(h, a, (uint32_t)(value >> (8 * done)) & size_mask(p), p);
+        done += p;
+    }
 }
 
 const struct vmp_io_ops vmp_pci_host_io_ops = {

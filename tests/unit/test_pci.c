@@ -173,6 +173,66 @@ START_TEST(cf8_passthrough)
 }
 END_TEST
 
+/* A byte-wide pass-through device (max_size 1) only ever sees byte
+ * accesses, whatever the guest does around 0xCF8: x86 splits a misaligned
+ * access into aligned pieces, and the part at 0xCFC+ is CONFIG_DATA. */
+struct sizes {
+    struct regs r;
+    unsigned max_seen, calls;
+};
+static uint64_t sizes_read(void *dev, uint64_t off, unsigned size)
+{
+    struct sizes *s = dev;
+    s->calls++;
+    if (size > s->max_seen)
+        s->max_seen = size;
+    return regs_read(&s->r, off, size);
+}
+static void sizes_write(void *dev, uint64_t off, uint64_t value, unsigned size)
+{
+    struct sizes *s = dev;
+    s->calls++;
+    if (size > s->max_seen)
+        s->max_seen = size;
+    regs_write(&s->r, off, value, size);
+}
+static const struct vmp_io_ops bytes_ops = { sizes_read, sizes_write, 1 };
+
+START_TEST(cf8_misaligned)
+{
+    struct vmp_space *pio = vmp_space_create("pio", 0xFFFF);
+    struct vmp_space *cfg = vmp_space_create("cfg", VMP_PCI_CFG_LAST);
+    struct sizes rc = { 0 };
+    struct vmp_pci_host_config c = { .cf8_passthrough = &bytes_ops, .cf8_passthrough_dev = &rc };
+    struct vmp_pci_host *h = vmp_pci_host_create(NULL, cfg, &c);
+    ck_assert_int_eq(vmp_pci_host_attach_io(h, pio, 0xCF8), 0);
+    rc.r.mem[2] = 0x22;
+    rc.r.mem[3] = 0x33;
+    /* Latch 00:00.0 register 0 first (a dword at 0xCF8). */
+    vmp_space_write(pio, 0xCF8, 0x80000000u, 4);
+    /* A dword at 0xCFA: two bytes of ordinary I/O, then CONFIG_DATA
+     * bytes 0-1 (the vendor ID 0x8086). */
+    ck_assert_uint_eq(vmp_space_read(pio, 0xCFA, 4), 0x80863322u);
+    ck_assert_uint_eq(rc.max_seen, 1);
+    ck_assert_uint_eq(rc.calls, 2);
+    /* A word at 0xCF8 and a dword at 0xCF9 write bytes, not the latch. */
+    vmp_space_write(pio, 0xCF8, 0xBEEF, 2);
+    vmp_space_write(pio, 0xCF9, 0x11223344u, 4);
+    ck_assert_uint_eq(rc.max_seen, 1);
+    ck_assert_uint_eq(vmp_pci_host_config_address(h), 0x80000000u);
+    ck_assert_uint_eq(rc.r.mem[0], 0xEF);
+    ck_assert_uint_eq(rc.r.mem[1], 0x44);
+    ck_assert_uint_eq(rc.r.mem[3], 0x22);
+    /* Its last byte went to CONFIG_DATA byte 0: the read-only vendor ID. */
+    ck_assert_uint_eq(vmp_space_read(pio, 0xCFC, 2), 0x8086);
+    /* A word at 0xCFD reaches config bytes 1-2. */
+    ck_assert_uint_eq(vmp_space_read(pio, 0xCFD, 2), 0xC080);
+    vmp_pci_host_destroy(h);
+    vmp_space_destroy(pio);
+    vmp_space_destroy(cfg);
+}
+END_TEST
+
 /* §3.2.2.3.2: CONFIG_DATA byte n at 0xCFC+n reaches register (reg & 0xFC)
  * + n; byte, word and dword widths. */
 START_TEST(cfc_widths)
@@ -613,6 +673,7 @@ Suite *pci_suite(void)
     tcase_add_test(t, cf8_latch);
     tcase_add_test(t, cf8_non_dword);
     tcase_add_test(t, cf8_passthrough);
+    tcase_add_test(t, cf8_misaligned);
     tcase_add_test(t, cfc_widths);
     tcase_add_test(t, cfc_disabled);
     tcase_add_test(t, absent_all_ones);
