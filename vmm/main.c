@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -181,6 +183,26 @@ out:
     return r < 0 ? -1 : 0;
 }
 
+/* VMP_STATS: what vmp itself costs in memory: peak RSS less the guest RAM
+ * pages that are resident (the guest's own footprint). */
+static void print_stats(struct vmp_machine *m)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    uint64_t resident = 0;
+    long page = sysconf(_SC_PAGESIZE);
+    size_t pages = (size_t)(m->ram_size / (uint64_t)page);
+    unsigned char *vec = malloc(pages);
+    if (vec && mincore(m->ram, m->ram_size, vec) == 0)
+        for (size_t i = 0; i < pages; i++)
+            resident += vec[i] & 1;
+    free(vec);
+    unsigned long long rss = (unsigned long long)ru.ru_maxrss;
+    unsigned long long guest = (unsigned long long)(resident * (uint64_t)page / 1024);
+    fprintf(stderr, "vmp: stats: peak_rss_kib=%llu guest_resident_kib=%llu overhead_kib=%llu\n",
+            rss, guest, rss > guest ? rss - guest : 0);
+}
+
 /* --- event loop --- */
 
 static void run_loop(struct vmp_machine *m)
@@ -337,6 +359,8 @@ int main(int argc, char **argv)
     run_loop(&m);
     status = m.exit_status;
     vmp_kvm_stop(&m);
+    if (getenv("VMP_STATS"))
+        print_stats(&m);
     restore_tty();
     if (status != VMP_EXIT_POWEROFF && !(status & 1))
         vmp_err("%s", m.exit_reason);
