@@ -266,13 +266,16 @@ uint64_t vmp_kvm_tsc_hz(struct vmp_machine *m) { return m->kvm->tsc_hz; }
 
 static void measure_tsc_offset(struct vmp_cpu *c)
 {
-    struct {
+    union {
         struct kvm_msrs h;
-        struct kvm_msr_entry e;
-    } msrs = {.h = {.nmsrs = 1}, .e = {.index = 0x10}};
+        uint8_t raw[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+    } u;
+    memset(&u, 0, sizeof u);
+    u.h.nmsrs = 1;
+    u.h.entries[0].index = 0x10; /* IA32_TIME_STAMP_COUNTER */
     uint64_t before = __rdtsc();
-    if (ioctl(c->fd, KVM_GET_MSRS, &msrs) == 1)
-        c->tsc_offset = (int64_t)(msrs.e.data - before);
+    if (ioctl(c->fd, KVM_GET_MSRS, &u) == 1)
+        c->tsc_offset = (int64_t)(u.h.entries[0].data - before);
 }
 
 /* --- kicks --- */
