@@ -9,7 +9,9 @@
 #ifndef VMPARTS_ACPI_H
 #define VMPARTS_ACPI_H
 
+#include <vmparts/bios.h>
 #include <vmparts/common.h>
+#include <vmparts/mem.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -120,6 +122,139 @@ void vmp_aml_rt_qword_mem(struct vmp_aml *a, bool consumer, unsigned cache,
 /* Extended Interrupt Descriptor (6.4.3.6), consumer, one interrupt. */
 void vmp_aml_rt_interrupt(struct vmp_aml *a, bool edge, bool active_low,
                           bool shared, uint32_t gsi);
+
+/* ---------------------------------------------------------------------
+ * ACPI tables for a PC board (ACPI 6.4 section 5.2)
+ *
+ * vmp_acpi_build() lays out, for the machine a vmp_acpi_config describes:
+ * FACS, RSDP (revision 2), DSDT, FADT (revision 6), MADT, HPET (IA-PC HPET
+ * 1.0a), MCFG (PCI Firmware 3.0 section 4.1.2), XSDT and RSDT, with their
+ * pointers and checksums, into a host image of a guest-physical range.
+ * vmp_acpi_install() copies it into guest memory; vmp_acpi_dump() writes
+ * each table to DIR/<signature>.dat for `iasl -d`. The DSDT holds \_S5,
+ * \_SB.PCI0 (PNP0A08/PNP0A03 with _CRS windows and a _PRT entry for every
+ * slot and pin), a processor device (ACPI0007) per vCPU, a motherboard
+ * resource device for ECAM and the PM ports, and the ISA devices present.
+ * See docs/acpi.md.
+ * ------------------------------------------------------------------- */
+
+#define VMP_ACPI_MAX_CPUS 255
+/* ISA devices in the DSDT (vmp_acpi_config.devices). */
+#define VMP_ACPI_DEV_COM1 (1u << 0)   /* 0x3F8, IRQ 4 */
+#define VMP_ACPI_DEV_COM2 (1u << 1)   /* 0x2F8, IRQ 3 */
+#define VMP_ACPI_DEV_RTC (1u << 2)    /* 0x70, IRQ 8 */
+#define VMP_ACPI_DEV_I8042 (1u << 3)  /* 0x60/0x64, IRQ 1 and 12 */
+#define VMP_ACPI_DEV_PIT (1u << 4)    /* 0x40, IRQ 0 */
+#define VMP_ACPI_DEV_PIC (1u << 5)    /* 0x20, 0xA0, ELCR 0x4D0 */
+#define VMP_ACPI_DEV_HPET (1u << 6)   /* HPET table and device */
+#define VMP_ACPI_DEV_VGA (1u << 7)    /* 0xA0000-0xBFFFF in PCI0's _CRS */
+#define VMP_ACPI_DEV_ALL 0xFFu
+
+struct vmp_acpi_config {
+    unsigned cpu_count;              /* 1..VMP_ACPI_MAX_CPUS */
+    const uint8_t *apic_ids;         /* cpu_count xAPIC IDs (0-254, distinct); NULL: 0..n-1 */
+    uint32_t lapic_addr;             /* 0xFEE00000 */
+    uint8_t ioapic_id;               /* an ID no LAPIC uses is best; default cpu_count */
+    uint32_t ioapic_addr;            /* 0xFEC00000 */
+    uint32_t ioapic_gsi_base;        /* 0 */
+    unsigned ioapic_pins;            /* 24 */
+    uint32_t hpet_addr;              /* 0xFED00000 */
+    uint32_t hpet_block_id;          /* the HPET's capabilities register, low 32 bits */
+    uint16_t hpet_min_tick;          /* minimum periodic tick in counter ticks */
+    /* PM blocks (FADT, ACPI 6.4 section 4.8): I/O ports and lengths. */
+    uint16_t pm1a_evt, pm1a_cnt, pm_tmr, gpe0;
+    uint8_t pm1_evt_len, pm1_cnt_len, gpe0_len;
+    bool pm_tmr_32bit;               /* FADT TMR_VAL_EXT */
+    uint8_t s5_slp_typ;              /* SLP_TYP for \_S5 */
+    uint8_t sci_irq;                 /* ISA IRQ, 9 */
+    uint16_t isa_level_irqs;         /* ISA IRQs given a level/active-high MADT override (SCI's is always) */
+    uint16_t reset_port;             /* 0xCF9; 0 = no reset register */
+    uint8_t reset_value;             /* 0x06 */
+    uint8_t century;                 /* RTC CMOS index of the century, 0x32; 0 = none */
+    /* PCI: ECAM (MCFG), windows for PCI0's _CRS, INTx routing. */
+    uint64_t ecam_base;              /* 0xB0000000, 1 MiB aligned; 0 = no MCFG */
+    uint8_t ecam_bus_start, ecam_bus_end; /* 0, 255 */
+    uint32_t pci_mem32_base, pci_mem32_limit; /* inclusive: 0xC0000000-0xFEBFFFFF */
+    uint64_t pci_mem64_base, pci_mem64_size;  /* 64-bit window; size 0 = none */
+    uint16_t pci_io_base, pci_io_limit;       /* inclusive: 0x1000-0xFFFF */
+    unsigned pci_slots;              /* _PRT covers slots 0..pci_slots-1 (<= 32) */
+    uint32_t pci_gsi_base;           /* slot s pin p -> GSI base + ((s + p) % count) */
+    unsigned pci_gsi_count;          /* 16 and 8 */
+    uint32_t devices;                /* VMP_ACPI_DEV_* */
+    /* Where the RSDP goes (16-byte aligned, e.g. in 0xE0000-0xFFFFF); 0
+     * puts it in the table area right after the FACS. */
+    uint64_t rsdp_addr;
+};
+
+/* The reference board (DESIGN.md) with cpus vCPUs, APIC IDs 0..cpus-1. */
+void vmp_acpi_config_default(struct vmp_acpi_config *cfg, unsigned cpus);
+
+#define VMP_ACPI_MAX_BLOBS 10
+/* Largest table area vmp_acpi_build() uses (255 vCPUs fit easily). */
+#define VMP_ACPI_MAX_SIZE (128u * 1024u)
+
+struct vmp_acpi_blob {
+    char signature[5];      /* "DSDT", "FACP", "APIC", ..., "RSD " for the RSDP */
+    uint64_t gpa;           /* where it lives in the guest */
+    const uint8_t *data;    /* points into the vmp_acpi_tables */
+    size_t size;
+};
+
+struct vmp_acpi_tables {
+    uint64_t base;          /* guest-physical start of the table area */
+    size_t size;            /* bytes used from base */
+    uint8_t *image;         /* host copy of [base, base + size), owned */
+    uint64_t facs_addr;     /* 64 bytes at base: belongs in ACPI NVS memory */
+    uint64_t rsdp_addr;
+    uint8_t rsdp[36];
+    size_t count;
+    struct vmp_acpi_blob blob[VMP_ACPI_MAX_BLOBS];
+};
+
+/* Build every table for cfg into a table area at guest address base (64-
+ * byte aligned, below 4 GiB with the whole area) of at most max_size
+ * bytes. -EINVAL for an inconsistent config, -ENOSPC if the tables do not
+ * fit, -ENOMEM. On success *out owns memory: vmp_acpi_tables_free(). */
+int vmp_acpi_build(const struct vmp_acpi_config *cfg, uint64_t base, uint64_t max_size,
+                   struct vmp_acpi_tables *out);
+void vmp_acpi_tables_free(struct vmp_acpi_tables *t);
+/* Copy the table area and the RSDP into guest memory. The BIOS writes its
+ * own ROM here: read-only regions are written through vmp_mem_ptr. */
+int vmp_acpi_install(const struct vmp_acpi_tables *t, struct vmp_mem *mem);
+/* Write each table to dir/<signature in lower case>.dat ("rsdp.dat" for the
+ * RSDP); -errno on the first file that fails. */
+int vmp_acpi_dump(const struct vmp_acpi_tables *t, const char *dir);
+/* The 8-bit sum of len bytes (ACPI tables sum to 0). */
+uint8_t vmp_acpi_sum(const void *p, size_t len);
+
+/* ---------------------------------------------------------------------
+ * E820 map builder (ACPI 6.4 section 15)
+ *
+ * Ranges are added in any order and may overlap; where they do, the
+ * stronger type wins, whatever the order: unusable(5) > reserved(2) >
+ * ACPI NVS(4) > ACPI reclaim(3) > RAM(1). vmp_e820_finish() returns the
+ * map sorted, with no overlaps, adjacent ranges of one type merged, and
+ * holes left out.
+ * ------------------------------------------------------------------- */
+#define VMP_E820_UNUSABLE 5u
+#define VMP_E820_BUILDER_MAX 64
+
+struct vmp_e820_builder {
+    size_t count;
+    struct vmp_e820_entry in[VMP_E820_BUILDER_MAX];
+};
+
+void vmp_e820_init(struct vmp_e820_builder *b);
+/* -EINVAL for size 0 or an unknown type, -ERANGE if the range runs past
+ * 2^64, -ENOSPC when VMP_E820_BUILDER_MAX ranges were added. */
+int vmp_e820_add(struct vmp_e820_builder *b, uint64_t addr, uint64_t size, uint32_t type);
+/* RAM of ram_size bytes on the PC layout: [0, min(ram_size, below_4g_top))
+ * and the rest from 4 GiB up. The caller reserves what lies below 1 MiB. */
+int vmp_e820_add_ram(struct vmp_e820_builder *b, uint64_t ram_size, uint64_t below_4g_top);
+/* The FACS as ACPI NVS and the rest of the table area as ACPI reclaim. */
+int vmp_e820_add_acpi(struct vmp_e820_builder *b, const struct vmp_acpi_tables *t);
+/* The finished map; returns the entry count or -ENOSPC if max is short. */
+int vmp_e820_finish(const struct vmp_e820_builder *b, struct vmp_e820_entry *out, size_t max);
 
 #ifdef __cplusplus
 }
