@@ -21,6 +21,12 @@
 #define PCI_ECAM_BASE 0xB0000000ull
 #define PCI_ECAM_SIZE (256ull << 20)
 
+struct vmp_board_cpu {
+    struct vmp_machine *m;
+    unsigned index;
+    struct vmp_lapic *lapic;
+};
+
 struct vmp_board {
     /* Debug console (0xE9): bytes collected into lines for the log. */
     char dbg_line[256];
@@ -40,6 +46,11 @@ struct vmp_board {
     struct vmp_testdev *testdev;
     struct vmp_reset_ctl *rst;
     struct vmp_port92 *port92;
+    struct vmp_apic_bus *apic_bus;
+    struct vmp_ioapic *ioapic;
+    struct vmp_pit *pit;
+    struct vmp_pm *pm;
+    struct vmp_board_cpu cpu[VMP_CFG_MAX_CPUS];
 };
 
 /* --- misc ports: debug exit, debug console, resets --- */
@@ -64,6 +75,11 @@ static void on_debugcon(void *opaque, uint8_t ch)
             return;
     }
     b->dbg_line[b->dbg_len++] = (char)ch;
+}
+
+static void on_power_off(void *opaque)
+{
+    vmp_machine_exit(opaque, VMP_EXIT_POWEROFF, "ACPI S5 (power off)");
 }
 
 /* vmp does not reboot: every kind of reset ends the run (status 4). */
@@ -181,19 +197,46 @@ int vmp_board_create(struct vmp_machine *m)
         return -1;
     int r;
 
-    /* Interrupts: ISA wires into the PIC; the PIC's INT output is what the
-     * vCPU sees (through LINT0 of the LAPICs once they exist). */
+    /* Interrupts (irq.h's PC wiring): ISA wires go to the PIC and to the
+     * IOAPIC (IRQ 0 on pin 2, as the MADT override says); the PIC's INT
+     * output goes to LINT0 of every LAPIC and to IOAPIC pin 0 (ExtINT);
+     * the IOAPIC and MSIs reach the LAPICs over the APIC bus. */
+    b->apic_bus = vmp_apic_bus_create(&m->env);
+    b->ioapic = b->apic_bus ? vmp_ioapic_create_on_bus(&m->env, b->apic_bus,
+                                                       &(struct vmp_ioapic_cfg){
+                                                           .id = (uint8_t)m->ncpus})
+                            : NULL;
+    if (!b->ioapic || vmp_ioapic_attach(b->ioapic, m->mmio, VMP_IOAPIC_BASE_DEFAULT) < 0)
+        return vmp_err("board: cannot create the IOAPIC");
     b->pic_intr = vmp_irq_line_create("pic-intr");
     b->pic = b->pic_intr ? vmp_pic_create(&m->env, vmp_irq_line_source(b->pic_intr)) : NULL;
     if (!b->pic || vmp_pic_attach(b->pic, m->pio) < 0)
         return vmp_err("board: cannot create the PIC");
+    vmp_apic_bus_set_extint(b->apic_bus, vmp_pic_extint_ack, b->pic);
+    if (vmp_irq_line_add_sink(b->pic_intr, vmp_apic_bus_set_lint, b->apic_bus, 0) < 0 ||
+        vmp_irq_line_add_sink(b->pic_intr, vmp_ioapic_set_irq, b->ioapic, 0) < 0)
+        return vmp_err("board: cannot wire the PIC output");
     for (unsigned i = 0; i < ISA_IRQS; i++) {
         char name[16];
         snprintf(name, sizeof name, "isa-irq%u", i);
         b->isa[i] = vmp_irq_line_create(name);
-        if (!b->isa[i] || vmp_irq_line_add_sink(b->isa[i], vmp_pic_set_irq, b->pic, i) < 0)
+        unsigned gsi = i == 0 ? 2 : i;
+        if (!b->isa[i] || vmp_irq_line_add_sink(b->isa[i], vmp_pic_set_irq, b->pic, i) < 0 ||
+            (i != 2 && vmp_irq_line_add_sink(b->isa[i], vmp_ioapic_set_irq, b->ioapic, gsi) < 0))
             return vmp_err("board: cannot wire ISA IRQ %u", i);
     }
+
+    /* Timers: PIT on IRQ 0 with port 0x61; ACPI PM block at 0x600 (SCI on
+     * IRQ 9, S5 ends the run). */
+    b->pit = vmp_pit_create(&m->env, vmp_irq_line_source(b->isa[0]));
+    if (!b->pit || vmp_pit_attach(b->pit, m->pio, VMP_PIT_PORT) < 0 ||
+        vmp_pit_attach_port61(b->pit, m->pio, VMP_PIT_PORT61) < 0)
+        return vmp_err("board: cannot create the PIT");
+    struct vmp_pm_config pmc = {.tmr_val_ext = true, .sci_en = true,
+                                .power_off = on_power_off, .opaque = m};
+    b->pm = vmp_pm_create(&m->env, vmp_irq_line_source(b->isa[9]), &pmc);
+    if (!b->pm || vmp_pm_attach(b->pm, m->pio, VMP_PM_BASE) < 0)
+        return vmp_err("board: cannot create the ACPI PM block");
 
     /* COM1. */
     b->console_fd = -1;
@@ -268,10 +311,16 @@ void vmp_board_destroy(struct vmp_machine *m)
         vmp_uart_destroy(b->com1);
         if (b->console_fd > STDERR_FILENO)
             close(b->console_fd);
+        vmp_pit_destroy(b->pit);
+        vmp_pm_destroy(b->pm);
+        for (unsigned i = 0; i < VMP_CFG_MAX_CPUS; i++)
+            vmp_lapic_destroy(b->cpu[i].lapic);
+        vmp_ioapic_destroy(b->ioapic);
         vmp_pic_destroy(b->pic);
         for (unsigned i = 0; i < ISA_IRQS; i++)
             vmp_irq_line_destroy(b->isa[i]);
         vmp_irq_line_destroy(b->pic_intr);
+        vmp_apic_bus_destroy(b->apic_bus);
     }
     vmp_space_destroy(m->pio);
     vmp_space_destroy(m->mmio);
@@ -285,12 +334,43 @@ void vmp_board_destroy(struct vmp_machine *m)
     m->board = NULL;
 }
 
+/* The LAPIC page is per vCPU: accesses by vCPU cpu inside its LAPIC's page
+ * go to that LAPIC, everything else to the MMIO space. */
+static bool lapic_mmio(struct vmp_machine *m, unsigned cpu, uint64_t addr, uint8_t *data,
+                       unsigned len, bool write)
+{
+    struct vmp_lapic *l = m->board->cpu[cpu].lapic;
+    uint64_t base = l ? vmp_lapic_mmio_base(l) : UINT64_MAX;
+    if (base == UINT64_MAX || addr < base || addr - base >= 0x1000)
+        return false;
+    uint64_t off = addr - base;
+    unsigned max = vmp_lapic_io_ops.max_size ? vmp_lapic_io_ops.max_size : 8;
+    if (off + len > 0x1000)
+        len = (unsigned)(0x1000 - off);
+    for (unsigned done = 0; done < len;) {
+        unsigned n = len - done < max ? len - done : max;
+        while (n & (n - 1))
+            n &= n - 1; /* a power of two */
+        uint64_t v = 0;
+        if (write) {
+            memcpy(&v, data + done, n);
+            vmp_lapic_io_ops.write(l, off + done, v, n);
+        } else {
+            v = vmp_lapic_io_ops.read(l, off + done, n);
+            memcpy(data + done, &v, n);
+        }
+        done += n;
+    }
+    return true;
+}
+
 void vmp_board_mmio(struct vmp_machine *m, unsigned cpu, uint64_t addr, uint8_t *data,
                     unsigned len, bool write)
 {
-    (void)cpu;
     if (len > 8)
         len = 8;
+    if (lapic_mmio(m, cpu, addr, data, len, write))
+        return;
     /* KVM gives 1, 2, 4 or 8 bytes; anything else is split bytewise. */
     bool natural = len == 1 || len == 2 || len == 4 || len == 8;
     if (write) {
@@ -314,44 +394,89 @@ void vmp_board_mmio(struct vmp_machine *m, unsigned cpu, uint64_t addr, uint8_t 
     }
 }
 
+/* IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC range are the LAPIC's
+ * (the MSR filter sends them here); anything else that exits raises #GP. */
 int vmp_board_msr(struct vmp_machine *m, unsigned cpu, uint32_t msr, uint64_t *value,
                   bool write)
 {
-    (void)m; (void)cpu; (void)msr; (void)value; (void)write;
-    return -1;
+    struct vmp_lapic *l = m->board->cpu[cpu].lapic;
+    if (!l || !vmp_lapic_owns_msr(msr))
+        return -1;
+    int r = write ? vmp_lapic_msr_write(l, msr, *value) : vmp_lapic_msr_read(l, msr, value);
+    return r < 0 ? -1 : 0;
 }
 
-/* --- interrupt side ---
- * Until the board has LAPICs, the PIC's INT output goes straight to vCPU 0
- * (the pre-APIC wiring: INTR pin, INTA cycle = vmp_pic_ack). */
+/* --- interrupt side: each vCPU's LAPIC (irq.h "the vCPU backend's side") --- */
 
 bool vmp_board_has_interrupt(struct vmp_machine *m, unsigned cpu, uint64_t rflags)
 {
-    return cpu == 0 && (rflags & VMP_FLAG_IF) && vmp_pic_intr(m->board->pic);
+    return vmp_lapic_has_interrupt(m->board->cpu[cpu].lapic, rflags);
 }
 int vmp_board_ack(struct vmp_machine *m, unsigned cpu)
 {
-    if (cpu != 0 || !vmp_pic_intr(m->board->pic))
-        return -ENOENT;
-    return vmp_pic_ack(m->board->pic);
+    return vmp_lapic_ack(m->board->cpu[cpu].lapic);
 }
 bool vmp_board_wants_wakeup(struct vmp_machine *m, unsigned cpu, uint64_t rflags)
 {
-    return vmp_board_has_interrupt(m, cpu, rflags);
+    return vmp_lapic_wants_wakeup(m->board->cpu[cpu].lapic, rflags);
 }
-bool vmp_board_take_nmi(struct vmp_machine *m, unsigned cpu) { (void)m; (void)cpu; return false; }
-bool vmp_board_take_init(struct vmp_machine *m, unsigned cpu) { (void)m; (void)cpu; return false; }
+bool vmp_board_take_nmi(struct vmp_machine *m, unsigned cpu)
+{
+    return vmp_lapic_take_nmi(m->board->cpu[cpu].lapic);
+}
+bool vmp_board_take_init(struct vmp_machine *m, unsigned cpu)
+{
+    return vmp_lapic_take_init(m->board->cpu[cpu].lapic);
+}
 int vmp_board_take_sipi(struct vmp_machine *m, unsigned cpu)
 {
-    (void)m; (void)cpu;
-    return -ENOENT;
+    return vmp_lapic_take_sipi(m->board->cpu[cpu].lapic);
 }
 void vmp_board_set_cr8(struct vmp_machine *m, unsigned cpu, uint8_t cr8)
 {
-    (void)m; (void)cpu; (void)cr8;
+    vmp_lapic_set_cr8(m->board->cpu[cpu].lapic, cr8);
 }
 uint8_t vmp_board_get_cr8(struct vmp_machine *m, unsigned cpu)
 {
-    (void)m; (void)cpu;
+    return vmp_lapic_get_cr8(m->board->cpu[cpu].lapic);
+}
+
+/* --- LAPICs: created once KVM can say what the guest TSC is --- */
+
+static uint64_t lapic_read_tsc(void *opaque)
+{
+    struct vmp_board_cpu *c = opaque;
+    return vmp_kvm_read_tsc(c->m, c->index);
+}
+
+static void lapic_kick(void *opaque)
+{
+    struct vmp_board_cpu *c = opaque;
+    vmp_kvm_kick(c->m, c->index);
+}
+
+int vmp_board_create_cpus(struct vmp_machine *m)
+{
+    struct vmp_board *b = m->board;
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        struct vmp_board_cpu *c = &b->cpu[i];
+        c->m = m;
+        c->index = i;
+        struct vmp_lapic_cfg lc = {
+            .apic_id = i,
+            .bsp = i == 0,
+            .x2apic = true,
+            /* No firmware runs before the kernel: start in the state a BIOS
+             * leaves (LINT0 ExtINT, LINT1 NMI, software-enabled). */
+            .virtual_wire = true,
+            .tsc_hz = vmp_kvm_tsc_hz(m),
+            .read_tsc = lapic_read_tsc,
+            .kick = lapic_kick,
+            .opaque = c,
+        };
+        c->lapic = vmp_lapic_create(&m->env, b->apic_bus, &lc);
+        if (!c->lapic)
+            return vmp_err("board: cannot create the LAPIC of vCPU %u", i);
+    }
     return 0;
 }

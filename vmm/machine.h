@@ -53,6 +53,8 @@ static inline void vmp_machine_lock(struct vmp_machine *m) { pthread_mutex_lock(
 
 /* --- board.c: the devices and the reference address map --- */
 int vmp_board_create(struct vmp_machine *m);
+/* The per-vCPU parts (LAPICs), after vmp_kvm_create. */
+int vmp_board_create_cpus(struct vmp_machine *m);
 void vmp_board_destroy(struct vmp_machine *m);
 /* Host input for the serial console (from the event loop). */
 void vmp_board_console_input(struct vmp_machine *m, const uint8_t *buf, size_t len);

@@ -341,7 +341,7 @@ int main(int argc, char **argv)
     struct vmp_boot_entry entry;
     if (load_guest(&m, &entry) < 0)
         goto out;
-    if (vmp_kvm_create(&m) < 0) {
+    if (vmp_kvm_create(&m) < 0 || vmp_board_create_cpus(&m) < 0) {
         status = VMP_EXIT_INTERNAL;
         goto out;
     }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# vmp's exit statuses (docs/vmp.md): debug exit (v << 1) | 1, reset 4,
+# vmp's exit statuses (docs/vmp.md): debug exit (v << 1) | 1, ACPI S5 0, reset 4,
 # timeout 8, SIGINT/SIGTERM 130, each with a clean teardown (no stray
 # output on stderr beyond the one reason line). Needs KVM; prints SKIP
 # where /dev/kvm is absent or unusable.
@@ -33,6 +33,7 @@ expect() {
 expect "debug exit 0" 1 "" --append exit=0
 expect "debug exit 33" 67 "" --append exit=33
 expect "debug exit 127" 255 "" --append exit=127
+expect "ACPI S5 power off" 0 "" --append s5
 expect "reset via 0xCF9" 4 "guest hard reset" --append cf9
 expect "reset via port 0x92" 4 "guest INIT reset" --append port92
 expect "triple fault" 4 "triple fault" --append triple

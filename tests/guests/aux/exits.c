@@ -2,6 +2,7 @@
  *   exit=N   debug-exit port 0xF4 with N
  *   cf9      reset control register: SYS_RST | RST_CPU
  *   port92   System Control Port A INIT_NOW
+ *   s5       ACPI PM1a control: SLP_TYP = 5 (S5) | SLP_EN
  *   triple   a triple fault (IDT limit 0, then ud2)
  *   hang     cli; hlt forever (for --timeout and signals)
  *   halt-wake  hlt with a pending-less sti; the test's timeout ends it */
@@ -32,6 +33,8 @@ void test_main(void)
         guest_exit_value((uint8_t)parse(cmd + 5));
     if (!strcmp(cmd, "cf9"))
         outb(0xCF9, 0x06);
+    if (!strcmp(cmd, "s5"))
+        outw(0x604, (5u << 10) | (1u << 13));
     if (!strcmp(cmd, "port92"))
         outb(0x92, 0x01);
     if (!strcmp(cmd, "triple")) {

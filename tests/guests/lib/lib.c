@@ -229,12 +229,18 @@ void isr_dispatch(struct irq_frame *f)
     guest_exit();
 }
 
+void idt_load(void);
 void idt_init(void)
 {
     for (unsigned i = 0; i < 256; i++) {
         uint32_t a = isr_stub_addr(i);
         idt[i] = (struct idt_entry){(uint16_t)a, 0x08, 0, 0x8E, (uint16_t)(a >> 16)};
     }
+    idt_load();
+}
+
+void idt_load(void)
+{
     struct {
         uint16_t limit;
         uint32_t base;
