@@ -12,7 +12,10 @@
  *
  * Doorbells: a write to offset 0 of 00:01.0 BAR1 raises an interrupt
  * through MSI-X, MSI or INTx as the function has them enabled; the op
- * stream's IRQ lines do the same for each function from the host side.
+ * stream's IRQ lines 0-2 do the same for each function from the host
+ * side, line 3 resets everything. 0xCF9 is a byte register behind the
+ * bridge's pass-through; an input whose first byte has bit 7 set gets the
+ * CF8 extended register bits.
  * After every input the harness checks that each BAR the helper calls
  * mapped is the region the space holds at its address. */
 #include <pci/header.h>
@@ -35,7 +38,8 @@ struct board {
     struct vmp_pci_host *host;
     struct vmp_pci_func fn[NFUNC];
     struct regs regs[NFUNC];
-    struct vmp_irq_line *intx[2], *host_lines[NFUNC];
+    struct vmp_irq_line *intx[2], *host_lines[NFUNC + 1];
+    uint8_t cf9; /* the pass-through byte register beside CONFIG_ADDRESS */
     uint64_t msgs;
     unsigned saves;
 };
@@ -84,11 +88,56 @@ static void on_msg(void *opaque, uint64_t addr, uint32_t data)
     b->msgs += addr ^ data;
 }
 
+/* Lines 0..NFUNC-1 interrupt from the host side; line NFUNC resets the
+ * board (as a platform reset would). */
 static void host_pin(void *opaque, unsigned pin, bool level)
 {
     struct board *b = opaque;
-    raise(&b->fn[pin], pin * 7 + level, level);
+    if (pin < NFUNC) {
+        raise(&b->fn[pin], pin * 7 + level, level);
+    } else if (level) {
+        vmp_pci_host_reset(b->host);
+        for (unsigned i = 0; i < NFUNC; i++)
+            vmp_pci_func_reset(&b->fn[i]);
+    }
 }
+
+static uint64_t cf9_read(void *dev, uint64_t off, unsigned size)
+{
+    struct board *b = dev;
+    if (size != 1 || off > 3)
+        abort(); /* the host must respect max_size and stay in 0xCF8-0xCFB */
+    return off == 1 ? b->cf9 : 0;
+}
+
+static void cf9_write(void *dev, uint64_t off, uint64_t value, unsigned size)
+{
+    struct board *b = dev;
+    if (size != 1 || off > 3)
+        abort();
+    if (off == 1)
+        b->cf9 = (uint8_t)value;
+}
+
+static const struct vmp_io_ops cf9_ops = { cf9_read, cf9_write, 1 };
+
+/* 00:01.0's device-specific registers: 0x60 is live (messages sent so
+ * far), 0x64-0x67 writable. */
+static void hook_read(struct vmp_pci_func *f, unsigned reg, unsigned size)
+{
+    struct board *b = f->opaque;
+    if (reg <= 0x60 && 0x60 < reg + size)
+        vmp_pci_set8(f, 0x60, (uint8_t)b->msgs);
+}
+
+static void hook_write(struct vmp_pci_func *f, unsigned reg, uint32_t value, unsigned size)
+{
+    if (reg > VMP_PCI_CFG_SIZE - size || vmp_pci_get32(f, 0x64) & ~0x00FFFF00u)
+        abort(); /* the masks keep other bits 0 */
+    (void)value;
+}
+
+static const struct vmp_pci_func_hooks hooks = { hook_read, hook_write };
 
 static int save_all(struct board *b, struct vmp_state_writer *w)
 {
@@ -141,7 +190,7 @@ static int save_load(void *opaque)
     return err;
 }
 
-static void setup(struct board *b)
+static void setup(struct board *b, bool cf8_extended)
 {
     static const struct vmp_pci_id ids[NFUNC] = {
         { .vendor = 0x1234, .device = 0x0001, .class_code = 0x020000, .int_pin = 1 },
@@ -154,7 +203,9 @@ static void setup(struct board *b)
     b->pio = vmp_space_create("pio", 0xFFFF);
     b->mmio = vmp_space_create("mmio", UINT64_MAX);
     b->cfg = vmp_space_create("pcicfg", VMP_PCI_CFG_LAST);
-    b->host = vmp_pci_host_create(&env, b->cfg, NULL);
+    struct vmp_pci_host_config hc = { .cf8_extended = cf8_extended, .cf8_passthrough = &cf9_ops,
+                                      .cf8_passthrough_dev = b };
+    b->host = vmp_pci_host_create(&env, b->cfg, &hc);
     if (!b->host || vmp_pci_host_attach_io(b->host, b->pio, 0xCF8) ||
         vmp_pci_host_attach_ecam(b->host, b->mmio, ECAM_BASE, VMP_PCI_ECAM_SIZE))
         abort();
@@ -176,6 +227,8 @@ static void setup(struct board *b)
                             &b->regs[0]);
     err |= vmp_pci_msi_init(f, 8, true, true) < 0;
     err |= vmp_pci_cap_add(f, PCI_CAP_ID_VNDR, 8) < 0;
+    vmp_pci_func_set_hooks(f, &hooks, b);
+    vmp_pci_set_wmask(f, 0x64, 0x00FFFF00u, 4);
     f = &b->fn[1];
     err |= vmp_pci_bar_init(f, 0, VMP_PCI_BAR_MEM32, 8192, false, &vmp_pci_msix_bar_ops, f);
     err |= vmp_pci_bar_init(f, 1, VMP_PCI_BAR_IO, 16, false, &regs_ops, &b->regs[1]);
@@ -189,7 +242,7 @@ static void setup(struct board *b)
     err |= vmp_pci_func_attach(&b->fn[2], b->cfg, 0, 2, 1, b->pio, b->mmio);
     if (err)
         abort();
-    for (unsigned i = 0; i < NFUNC; i++) {
+    for (unsigned i = 0; i <= NFUNC; i++) {
         b->host_lines[i] = vmp_irq_line_create("host");
         vmp_irq_line_add_sink(b->host_lines[i], host_pin, b, i);
     }
@@ -226,13 +279,44 @@ static void check_bars(struct board *b)
         abort();
 }
 
+struct image {
+    uint8_t b[256];
+};
+
+static uint8_t image_read8(void *opaque, unsigned reg)
+{
+    if (reg > 0xFF)
+        abort(); /* the walker stays inside the 256-byte header space */
+    return ((struct image *)opaque)->b[reg];
+}
+
+/* The capability walker on garbage: the input's first 256 bytes as a
+ * configuration header. It ends, and what it finds is what it asked for.
+ * And the lists the helpers built are found through the space. */
+static void check_caps(struct board *b, const uint8_t *data, size_t size)
+{
+    struct image img;
+    memset(&img, 0, sizeof img);
+    memcpy(img.b, data, size < sizeof img.b ? size : sizeof img.b);
+    uint8_t id = size > 0x3F ? data[0x3F] : 0;
+    int r = vmp_pci_cap_walk(image_read8, &img, id);
+    if (r >= 0 && (r < 0x40 || r > 0xFC || (r & 3) || img.b[r] != id))
+        abort();
+    static const uint32_t addrs[NFUNC] = { 1u << 15, 2u << 15, 2u << 15 | 1u << 12 };
+    for (unsigned i = 0; i < NFUNC; i++) {
+        int want = b->fn[i].msix.cap ? b->fn[i].msix.cap : -ENOENT;
+        if (vmp_pci_cap_find_space(b->cfg, addrs[i], PCI_CAP_ID_MSIX) != want)
+            abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct board *b = calloc(1, sizeof *b);
     struct fuzz_board fb;
     if (!b)
         abort();
-    setup(b);
+    setup(b, size && (data[0] & 0x80));
     memset(&fb, 0, sizeof fb);
     fb.pio = b->pio;
     fb.mmio = b->mmio;
@@ -250,7 +334,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fb.n_mmio_win = sizeof mmio_win / sizeof mmio_win[0];
     memcpy(fb.cfg_win, cfg_win, sizeof cfg_win);
     fb.n_cfg_win = sizeof cfg_win / sizeof cfg_win[0];
-    for (unsigned i = 0; i < NFUNC; i++)
+    for (unsigned i = 0; i <= NFUNC; i++)
         fb.lines[fb.n_lines++] = vmp_irq_line_source(b->host_lines[i]);
     fb.save_load = save_load;
     fb.opaque = b;
@@ -258,12 +342,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fuzz_in in = { data, size };
     fuzz_run_ops(&fb, &in);
     check_bars(b);
+    check_caps(b, data, size);
 
     for (unsigned i = 0; i < NFUNC; i++) {
         vmp_pci_func_detach(&b->fn[i]);
         vmp_pci_func_fini(&b->fn[i]);
-        vmp_irq_line_destroy(b->host_lines[i]);
     }
+    for (unsigned i = 0; i <= NFUNC; i++)
+        vmp_irq_line_destroy(b->host_lines[i]);
     for (unsigned i = 0; i < 2; i++)
         vmp_irq_line_destroy(b->intx[i]);
     vmp_pci_host_destroy(b->host);

@@ -92,3 +92,12 @@ s += cfg_w(1, 0x10, 0xFFFFFFFF) + cfg_w(1, 0x10, 0x1000) + pio_r(3, 0) + SAVE
 s += cfg_w(1, 0x30, 0xC0000001) + cfg_w(1, 0x04, 0, W) + cfg_w(1, 0x30, 0xC0010001)
 s += cfg_w(1, 0x04, 0x0002, W) + mmio_r(7, 0, D)
 write(5, s)
+
+# 6: a first byte with bit 7 set (0x8B is a SAVE op) turns on the CF8
+# extended register bits; the pass-through byte at 0xCF9, misaligned
+# accesses around 0xCF8, and a platform reset on line 3.
+s = bytes([0x8B]) + cf8(1, 0, 0x40, ext=1) + pio_r(0, 4) + cf8(2, 0, 0x4C, ext=0) + pio_r(0, 6, W)
+s += pio_w(0, 1, 0x06, B) + pio_r(0, 1, B) + pio_r(0, 2, D) + pio_w(0, 3, 0x11223344, D)
+s += cf8_w(1, 0, 0x64, 0xFFFFFFFF) + cf8_r(1, 0, 0x60, B) + cf8_w(1, 0, 0x04, 0x0007, W)
+s += cf8_w(1, 0, 0x10, 0xC000) + irq(3, 1) + irq(3, 0) + pio_r(1, 0, B) + pio_r(0, 0) + SAVE
+write(6, s)

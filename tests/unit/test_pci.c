@@ -605,6 +605,110 @@ START_TEST(func_reset)
 }
 END_TEST
 
+/* Device-specific registers: the read hook refreshes a live byte before
+ * the guest sees it; the write hook sees the write after the masks. */
+struct hooked {
+    struct vmp_pci_func f;
+    unsigned reads, writes, last_reg;
+    uint32_t last_value;
+    uint8_t live;
+};
+static void hk_read(struct vmp_pci_func *f, unsigned reg, unsigned size)
+{
+    struct hooked *h = f->opaque;
+    (void)size;
+    h->reads++;
+    if (reg <= 0x60 && 0x60 < reg + size)
+        vmp_pci_set8(f, 0x60, h->live);
+}
+static void hk_write(struct vmp_pci_func *f, unsigned reg, uint32_t value, unsigned size)
+{
+    struct hooked *h = f->opaque;
+    (void)size;
+    h->writes++;
+    h->last_reg = reg;
+    h->last_value = value;
+}
+static const struct vmp_pci_func_hooks hooks = { hk_read, hk_write };
+
+START_TEST(cfg_hooks)
+{
+    struct vmp_space *cfg = vmp_space_create("cfg", VMP_PCI_CFG_LAST);
+    struct hooked *h = calloc(1, sizeof *h);
+    struct vmp_pci_id id = { .vendor = 0x1234, .device = 1 };
+    vmp_pci_func_init(&h->f, NULL, "hk", &id);
+    vmp_pci_func_set_hooks(&h->f, &hooks, h);
+    vmp_pci_set_wmask(&h->f, 0x64, 0x0000FF00u, 4);
+    ck_assert_int_eq(vmp_pci_func_attach(&h->f, cfg, 1, 2, 3, NULL, NULL), 0);
+    uint64_t base = vmp_pci_addr(1, 2, 3);
+    h->live = 0x5A;
+    ck_assert_uint_eq(vmp_space_read(cfg, base + 0x60, 1), 0x5A);
+    h->live = 0xA5;
+    ck_assert_uint_eq(vmp_space_read(cfg, base + 0x60, 4), 0xA5);
+    vmp_space_write(cfg, base + 0x64, 0xFFFFFFFFu, 4);
+    ck_assert_uint_eq(h->writes, 1);
+    ck_assert_uint_eq(h->last_reg, 0x64);
+    ck_assert_uint_eq(h->last_value, 0xFFFFFFFFu);
+    ck_assert_uint_eq(vmp_pci_get32(&h->f, 0x64), 0xFF00);
+    /* Detach removes the function: all ones again. */
+    vmp_pci_func_detach(&h->f);
+    ck_assert_uint_eq(vmp_space_read(cfg, base, 4), 0xFFFFFFFFu);
+    vmp_pci_func_fini(&h->f);
+    free(h);
+    vmp_space_destroy(cfg);
+}
+END_TEST
+
+/* Detach takes the mapped BARs out of their spaces too. */
+START_TEST(func_detach)
+{
+    struct fx *x = fx_new();
+    ecam_write(x, DEV, PCI_BASE_ADDRESS_0, 0xC000, 4);
+    ecam_write(x, DEV, PCI_BASE_ADDRESS_1, 0xC0001000u, 4);
+    ecam_write(x, DEV, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_IO, 2);
+    ck_assert_ptr_eq(vmp_space_lookup(x->pio, 0xC000, NULL), &x->io);
+    vmp_pci_func_detach(&x->fn);
+    ck_assert_ptr_null(vmp_space_lookup(x->pio, 0xC000, NULL));
+    ck_assert_ptr_null(vmp_space_lookup(x->mmio, 0xC0001000u, NULL));
+    ck_assert_uint_eq(ecam_read(x, DEV, 0, 4), 0xFFFFFFFFu);
+    /* Attached again, it decodes where the guest left it. */
+    ck_assert_int_eq(vmp_pci_func_attach(&x->fn, x->cfg, 0, DEV, 0, x->pio, x->mmio), 0);
+    ck_assert_ptr_eq(vmp_space_lookup(x->pio, 0xC000, NULL), &x->io);
+    ck_assert_int_eq(vmp_pci_func_attach(&x->fn, x->cfg, 0, DEV, 0, x->pio, x->mmio), -EBUSY);
+    fx_free(x);
+}
+END_TEST
+
+/* An unassigned BAR (address 0) does not decode even with the enable on:
+ * firmware has not placed it. */
+START_TEST(bar_unassigned)
+{
+    struct fx *x = fx_new();
+    ecam_write(x, DEV, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_IO, 2);
+    for (unsigned b = 0; b <= VMP_PCI_ROM_BAR; b++)
+        ck_assert(!vmp_pci_bar_mapped(&x->fn, b));
+    ck_assert_ptr_null(vmp_space_lookup(x->mmio, 0, NULL));
+    ck_assert_ptr_null(vmp_space_lookup(x->pio, 0, NULL));
+    fx_free(x);
+}
+END_TEST
+
+/* Host reset: CONFIG_ADDRESS to 0, 00:00.0's writable fields to their
+ * power-on values. */
+START_TEST(host_reset)
+{
+    struct fx *x = fx_new();
+    vmp_space_write(x->pio, 0xCF8, 0x80000000u | PCI_INTERRUPT_LINE, 4);
+    vmp_space_write(x->pio, 0xCFC, 0x0A, 1);
+    ck_assert_uint_eq(vmp_pci_get8(vmp_pci_host_func(x->host), PCI_INTERRUPT_LINE), 0x0A);
+    vmp_pci_host_reset(x->host);
+    ck_assert_uint_eq(vmp_space_read(x->pio, 0xCF8, 4), 0);
+    ck_assert_uint_eq(vmp_pci_get8(vmp_pci_host_func(x->host), PCI_INTERRUPT_LINE), 0);
+    ck_assert_uint_eq(vmp_pci_get16(vmp_pci_host_func(x->host), PCI_VENDOR_ID), 0x8086);
+    fx_free(x);
+}
+END_TEST
+
 /* ---- save / load -------------------------------------------------- */
 
 static int save_func(const void *m, struct vmp_state_writer *w) { return vmp_pci_func_save(m, w); }
@@ -666,6 +770,63 @@ START_TEST(func_load_wrong_device)
 }
 END_TEST
 
+/* A device with its own state around the function's: the two-step load
+ * keeps it all-or-nothing. */
+struct outer {
+    struct vmp_pci_func *f;
+    uint32_t reg;
+};
+static int save_outer(const void *m, struct vmp_state_writer *w)
+{
+    const struct outer *o = m;
+    vmp_state_begin(w, "outer", 1);
+    vmp_pci_func_save(o->f, w);
+    vmp_state_put_u32(w, o->reg);
+    vmp_state_end(w);
+    return vmp_state_writer_status(w);
+}
+static int load_outer(void *m, struct vmp_state_reader *r)
+{
+    struct outer *o = m;
+    struct vmp_pci_func_staged *st;
+    uint32_t ver;
+    int err = vmp_state_open(r, "outer", 1, &ver);
+    if (err)
+        return err;
+    vmp_pci_func_load_begin(o->f, r, &st);
+    uint32_t reg = vmp_state_get_u32_max(r, 0xFFFF);
+    err = vmp_state_close(r);
+    if (!err && !st)
+        err = -EBADMSG;
+    if (err) {
+        vmp_pci_func_load_abort(st);
+        return err;
+    }
+    vmp_pci_func_load_commit(o->f, st);
+    o->reg = reg;
+    return 0;
+}
+
+START_TEST(func_two_step_load)
+{
+    struct fx *a = fx_new(), *b = fx_new();
+    struct outer oa = { &a->fn, 0x1234 }, ob = { &b->fn, 0 };
+    ecam_write(a, DEV, PCI_INTERRUPT_LINE, 7, 1);
+    ck_assert_int_eq(test_roundtrip(&oa, &ob, save_outer, load_outer), 0);
+    ck_assert_uint_eq(ob.reg, 0x1234);
+    ck_assert_uint_eq(vmp_pci_get8(&b->fn, PCI_INTERRUPT_LINE), 7);
+    ck_assert_uint_eq(test_truncations_loaded(&oa, &ob, save_outer, load_outer), 0);
+    /* The device's own field fails validation: the function is untouched. */
+    ecam_write(b, DEV, PCI_INTERRUPT_LINE, 3, 1);
+    oa.reg = 0x10000;
+    ecam_write(a, DEV, PCI_INTERRUPT_LINE, 9, 1);
+    ck_assert_int_eq(test_roundtrip(&oa, &ob, save_outer, load_outer), -EINVAL);
+    ck_assert_uint_eq(vmp_pci_get8(&b->fn, PCI_INTERRUPT_LINE), 3);
+    fx_free(a);
+    fx_free(b);
+}
+END_TEST
+
 Suite *pci_suite(void)
 {
     Suite *s = suite_create("pci");
@@ -691,11 +852,16 @@ Suite *pci_suite(void)
     tcase_add_test(t, rom_enable);
     tcase_add_test(t, intx_disable);
     tcase_add_test(t, func_reset);
+    tcase_add_test(t, cfg_hooks);
+    tcase_add_test(t, func_detach);
+    tcase_add_test(t, bar_unassigned);
+    tcase_add_test(t, host_reset);
     suite_add_tcase(s, t);
     t = tcase_create("state");
     tcase_add_test(t, func_roundtrip);
     tcase_add_test(t, func_truncation);
     tcase_add_test(t, func_load_wrong_device);
+    tcase_add_test(t, func_two_step_load);
     suite_add_tcase(s, t);
     return s;
 }
