@@ -257,14 +257,23 @@ static int set_msr_filter(int vm_fd)
 
 /* --- guest TSC --- */
 
+static bool get_guest_tsc(struct vmp_cpu *c, uint64_t *tsc);
+
+/* On the vCPU's own thread (where the LAPIC asks, from a TSC-deadline
+ * write) KVM tells the guest TSC exactly; KVM may move its TSC offset
+ * after creation, so the host-TSC offset is only a fallback. */
 uint64_t vmp_kvm_read_tsc(struct vmp_machine *m, unsigned cpu)
 {
-    return __rdtsc() + (uint64_t)m->kvm->cpus[cpu].tsc_offset;
+    struct vmp_cpu *c = &m->kvm->cpus[cpu];
+    uint64_t tsc;
+    if (c == self && get_guest_tsc(c, &tsc))
+        return tsc;
+    return __rdtsc() + (uint64_t)c->tsc_offset;
 }
 
 uint64_t vmp_kvm_tsc_hz(struct vmp_machine *m) { return m->kvm->tsc_hz; }
 
-static void measure_tsc_offset(struct vmp_cpu *c)
+static bool get_guest_tsc(struct vmp_cpu *c, uint64_t *tsc)
 {
     union {
         struct kvm_msrs h;
@@ -273,9 +282,17 @@ static void measure_tsc_offset(struct vmp_cpu *c)
     memset(&u, 0, sizeof u);
     u.h.nmsrs = 1;
     u.h.entries[0].index = 0x10; /* IA32_TIME_STAMP_COUNTER */
-    uint64_t before = __rdtsc();
-    if (ioctl(c->fd, KVM_GET_MSRS, &u) == 1)
-        c->tsc_offset = (int64_t)(u.h.entries[0].data - before);
+    if (ioctl(c->fd, KVM_GET_MSRS, &u) != 1)
+        return false;
+    *tsc = u.h.entries[0].data;
+    return true;
+}
+
+static void measure_tsc_offset(struct vmp_cpu *c)
+{
+    uint64_t before = __rdtsc(), tsc;
+    if (get_guest_tsc(c, &tsc))
+        c->tsc_offset = (int64_t)(tsc - before);
 }
 
 /* --- kicks --- */
