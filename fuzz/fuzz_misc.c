@@ -4,7 +4,8 @@
  * control (0xCF9) and port 0x92. The reset callback does what an embedder
  * would: a hard or full reset resets every device, also from inside the
  * port write that asked for it. SAVE saves all of them in one stream,
- * loads it back and checks a second save gives the same bytes. */
+ * loads it back and checks a second save gives the same bytes, then loads
+ * a copy with one bit flipped: valid, or refused with nothing changed. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,22 @@ static int save_all(const struct board *b, struct vmp_state_writer *w)
     return err;
 }
 
+static int load_all(struct board *b, struct vmp_state_reader *r)
+{
+    int err = vmp_debug_exit_load(b->de, r);
+    if (!err)
+        err = vmp_debug_console_load(b->dc, r);
+    if (!err)
+        err = vmp_testdev_load(b->td, r);
+    if (!err)
+        err = vmp_reset_ctl_load(b->rc, r);
+    if (!err)
+        err = vmp_port92_load(b->p92, r);
+    if (!err && r->pos != r->len)
+        err = -EBADMSG;
+    return err;
+}
+
 static int save_load(void *opaque)
 {
     struct board *b = opaque;
@@ -62,22 +79,27 @@ static int save_load(void *opaque)
     int err = save_all(b, &w1);
     if (!err) {
         vmp_state_reader_init(&r, w1.buf, w1.len);
-        err = vmp_debug_exit_load(b->de, &r);
-        if (!err)
-            err = vmp_debug_console_load(b->dc, &r);
-        if (!err)
-            err = vmp_testdev_load(b->td, &r);
-        if (!err)
-            err = vmp_reset_ctl_load(b->rc, &r);
-        if (!err)
-            err = vmp_port92_load(b->p92, &r);
-        if (!err && r.pos != r.len)
-            err = -EBADMSG;
+        err = load_all(b, &r);
     }
     if (!err)
         err = save_all(b, &w2);
     if (!err && (w1.len != w2.len || memcmp(w1.buf, w2.buf, w1.len)))
         err = -EINVAL;
+    /* One bit of a copy flipped: either still a valid state, or refused
+     * by the section it hit, which leaves every device as it was (the
+     * sections before it load the same values again). */
+    if (!err && w1.len) {
+        w1.buf[b->sum % w1.len] ^= (uint8_t)(1u << (b->sum >> 8 & 7));
+        vmp_state_reader_init(&r, w1.buf, w1.len);
+        if (load_all(b, &r) != 0) {
+            struct vmp_state_writer w3;
+            vmp_state_writer_init(&w3);
+            err = save_all(b, &w3);
+            if (!err && (w3.len != w2.len || memcmp(w3.buf, w2.buf, w2.len)))
+                err = -EINVAL;
+            vmp_state_writer_free(&w3);
+        }
+    }
     vmp_state_writer_free(&w1);
     vmp_state_writer_free(&w2);
     return err;

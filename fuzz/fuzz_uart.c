@@ -2,7 +2,8 @@
  * generic op stream. The op stream's "IRQ lines" are the host side: line
  * 0 offers a burst of bytes, line 1 a break, lines 2-5 are the modem
  * inputs CTS, DSR, RI, DCD. SAVE checks that a saved state loads back and
- * saves again to the same bytes. */
+ * saves again to the same bytes, and that a corrupted one is either a
+ * valid state or refused without changing the UART. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,21 @@ static int save_load(void *opaque)
         err = vmp_uart_save(h->uart, &w2);
     if (!err && (w1.len != w2.len || memcmp(w1.buf, w2.buf, w1.len)))
         err = -EINVAL;
+    /* A corrupted copy (one bit flipped, chosen by the run so far) either
+     * loads (it was still a valid state) or leaves the UART untouched. */
+    if (!err && w1.len) {
+        size_t at = (h->tx + h->next) % w1.len;
+        w1.buf[at] ^= (uint8_t)(1u << (h->next & 7));
+        vmp_state_reader_init(&r, w1.buf, w1.len);
+        if (vmp_uart_load(h->uart, &r) != 0) {
+            struct vmp_state_writer w3;
+            vmp_state_writer_init(&w3);
+            err = vmp_uart_save(h->uart, &w3);
+            if (!err && (w3.len != w2.len || memcmp(w3.buf, w2.buf, w2.len)))
+                err = -EINVAL;
+            vmp_state_writer_free(&w3);
+        }
+    }
     vmp_state_writer_free(&w1);
     vmp_state_writer_free(&w2);
     return err;

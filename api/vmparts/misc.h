@@ -100,7 +100,7 @@ struct vmp_testdev;
 struct vmp_testdev *vmp_testdev_create(const struct vmp_env *env,
                                        struct vmp_irq *const irqs[VMP_TESTDEV_IRQS],
                                        const struct vmp_testdev_ops *ops);
-void vmp_testdev_destroy(struct vmp_testdev *t);
+void vmp_testdev_destroy(struct vmp_testdev *t); /* IRQs untouched */
 /* Data register 0, all IRQ outputs lowered. */
 void vmp_testdev_reset(struct vmp_testdev *t);
 /* The four regions, each 4 ports long except the IRQ one (24). */

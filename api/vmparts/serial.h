@@ -1,13 +1,14 @@
 /* Serial ports: the 16550A UART (National PC16550D / TI TL16C550 register
  * set), as found at 0x3F8 (IRQ 4) and 0x2F8 (IRQ 3) on PCs.
  *
- * What is modelled (section numbers are the PC16550D datasheet's, June
- * 1995, "8.0 Registers"):
+ * What is modelled (National PC16550D datasheet, June 1995: the register
+ * descriptions, the Interrupt Control Functions table, FIFO Interrupt
+ * Mode Operation):
  *  - all registers: RBR/THR, IER, IIR/FCR, LCR, MCR, LSR, MSR, SCR and the
  *    divisor latch behind LCR.DLAB;
  *  - 16-byte receive FIFO with FCR enable/reset and trigger levels 1, 4, 8,
  *    14; 16450 mode (one holding register) when FCR0 is clear;
- *  - the five interrupt sources in priority order (Table IV): receiver
+ *  - the five interrupt sources in priority order: receiver
  *    line status, received data available (at the trigger level),
  *    character timeout (4 character times, from the divisor and LCR, on
  *    the virtual clock, base clock 1.8432 MHz), THR empty, modem status;
@@ -38,7 +39,8 @@
  *    loopback the receiver keeps only the word length's bits, as a wire
  *    would.
  *  - A divisor of 0 is taken as 65536 (the 16-bit counter wraps).
- *  - vmp_uart_reset() is the datasheet's Master Reset (Table IV): the
+ *  - vmp_uart_reset() is the datasheet's Master Reset (reset configuration
+ *    table): the
  *    divisor latch and SCR keep their values; create sets divisor 12
  *    (9600 baud), since the power-on value is undefined.
  *
@@ -83,6 +85,8 @@ struct vmp_uart_ops {
  * struct is copied. NULL on bad arguments (no env->clock) or no memory. */
 struct vmp_uart *vmp_uart_create(const struct vmp_env *env, struct vmp_irq *irq,
                                  const struct vmp_uart_ops *ops);
+/* Does not touch the IRQ (its line may be gone already); reset first to
+ * lower it when the line lives on. */
 void vmp_uart_destroy(struct vmp_uart *uart);
 void vmp_uart_reset(struct vmp_uart *uart);
 

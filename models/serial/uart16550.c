@@ -1,14 +1,15 @@
 /* 16550A UART. Behaviour follows the National PC16550D datasheet (June
- * 1995), "8.0 Registers" (8.1 LCR ... 8.8 SCR) and Table IV (interrupt
- * control functions), "9.0 FIFO Interrupt Mode Operation". See serial.h
- * for where a virtual UART chooses to differ from a wire. */
+ * 1995): the register descriptions (cited below by register name), the
+ * Interrupt Control Functions table, the UART reset configuration table
+ * and "FIFO Interrupt Mode Operation". See serial.h for where a virtual
+ * UART chooses to differ from a wire. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <vmparts/clock.h>
 #include <vmparts/serial.h>
 
-/* Register offsets (8.0, Table II) */
+/* Register offsets (datasheet register summary) */
 enum { R_RBR_THR = 0, R_IER = 1, R_IIR_FCR = 2, R_LCR = 3, R_MCR = 4, R_LSR = 5,
        R_MSR = 6, R_SCR = 7 };
 
@@ -66,8 +67,8 @@ struct vmp_uart {
     uint8_t msr_lines; /* MSR 7:4 as last seen, for the deltas */
     uint8_t modem_in;  /* the host's CTS/DSR/RI/DCD */
     uint8_t rbr_last;  /* what an RBR read returns when the FIFO is empty */
-    bool thre_pending;    /* THR-empty interrupt condition (8.4) */
-    bool timeout_pending; /* character timeout indication (9.0) */
+    bool thre_pending;    /* THR-empty interrupt condition (IIR) */
+    bool timeout_pending; /* FIFO Interrupt Mode Operation */
     bool rx_blocked;      /* the host was refused input: owe an rx_ready */
     uint8_t rx_head, rx_count;
     uint8_t rx_data[VMP_UART_FIFO_SIZE];
@@ -78,13 +79,13 @@ struct vmp_uart {
 static bool fifo_on(const struct vmp_uart *u) { return u->fcr & FCR_ENABLE; }
 static bool loop_on(const struct vmp_uart *u) { return u->mcr & MCR_LOOP; }
 
-/* 16450 mode has the one receiver holding register (8.5). */
+/* 16450 mode has the one receiver buffer register. */
 static unsigned rx_cap(const struct vmp_uart *u)
 {
     return fifo_on(u) ? VMP_UART_FIFO_SIZE : 1;
 }
 
-/* FCR bits 7:6 (8.3): 1, 4, 8 or 14 bytes. */
+/* FCR bits 7:6: 1, 4, 8 or 14 bytes. */
 static unsigned rx_trigger(const struct vmp_uart *u)
 {
     static const uint8_t level[4] = { 1, 4, 8, 14 };
@@ -92,8 +93,8 @@ static unsigned rx_trigger(const struct vmp_uart *u)
 }
 
 /* Nanoseconds per character: start bit, 5-8 data bits, optional parity,
- * 1, 1.5 (5-bit words) or 2 stop bits (8.1), each bit 16 clocks of the
- * divided 1.8432 MHz clock (8.10). Counted in half bits for 1.5 stops. */
+ * 1, 1.5 (5-bit words) or 2 stop bits (LCR), each bit 16 clocks of the
+ * divided 1.8432 MHz clock (programmable baud generator). Counted in half bits for 1.5 stops. */
 static uint64_t char_time_ns(const struct vmp_uart *u)
 {
     unsigned wl = 5 + (u->lcr & 3);
@@ -111,13 +112,13 @@ static uint8_t lines_now(const struct vmp_uart *u)
 {
     if (!loop_on(u))
         return u->modem_in;
-    /* 8.6 bit 4: DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD */
+    /* MCR bit 4 (loop): DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD */
     uint8_t m = u->mcr;
     return (uint8_t)((m & MCR_RTS ? VMP_UART_CTS : 0) | (m & MCR_DTR ? VMP_UART_DSR : 0) |
                      (m & MCR_OUT1 ? VMP_UART_RI : 0) | (m & MCR_OUT2 ? VMP_UART_DCD : 0));
 }
 
-/* 8.7: delta bits on any change; TERI only when RI goes from on to off. */
+/* MSR: delta bits on any change; TERI only when RI goes from on to off. */
 static void lines_update(struct vmp_uart *u)
 {
     uint8_t now = lines_now(u), chg = now ^ u->msr_lines;
@@ -132,7 +133,7 @@ static void lines_update(struct vmp_uart *u)
     u->msr_lines = now;
 }
 
-/* Highest-priority pending, enabled source (Table IV). */
+/* Highest-priority pending, enabled source (Interrupt Control Functions table). */
 static uint8_t iir_source(const struct vmp_uart *u)
 {
     if ((u->ier & IER_ELSI) && u->lsr_err)
@@ -156,7 +157,7 @@ static void irq_update(struct vmp_uart *u)
 
 static uint64_t sat_add(uint64_t a, uint64_t b) { return a + b < a ? UINT64_MAX : a + b; }
 
-/* 9.0: the timeout fires 4 character times after the last character went
+/* FIFO Interrupt Mode Operation: the timeout fires 4 character times after the last character went
  * into or out of the RX FIFO, if the FIFO holds data, until a read. */
 static void timer_update(struct vmp_uart *u)
 {
@@ -198,13 +199,13 @@ static bool rx_push(struct vmp_uart *u, uint8_t byte, uint8_t flags)
     unsigned i = (u->rx_head + u->rx_count) % VMP_UART_FIFO_SIZE;
     u->rx_data[i] = byte;
     u->rx_flags[i] = flags;
-    /* Error bits show in the LSR when their byte reaches the top (9.0). */
+    /* Error bits show in the LSR when their byte reaches the top (LSR bits 1-4, FIFO mode). */
     if (u->rx_count++ == 0)
         u->lsr_err |= flags;
     return true;
 }
 
-/* A transmitted byte in loopback: into the receiver, or an overrun (8.5
+/* A transmitted byte in loopback: into the receiver, or an overrun (LSR
  * bit 1): in FIFO mode the new byte is lost, in 16450 mode it overwrites
  * the holding register. */
 static void loop_rx(struct vmp_uart *u, uint8_t byte)
@@ -222,7 +223,7 @@ static void loop_rx(struct vmp_uart *u, uint8_t byte)
 
 size_t vmp_uart_rx_room(const struct vmp_uart *u)
 {
-    if (loop_on(u)) /* the serial input is disconnected (8.6 bit 4) */
+    if (loop_on(u)) /* the serial input is disconnected (MCR bit 4) */
         return 0;
     return rx_cap(u) - u->rx_count;
 }
@@ -247,7 +248,8 @@ static uint8_t rbr_read(struct vmp_uart *u)
     u->rbr_last = b;
     if (u->rx_count)
         u->lsr_err |= u->rx_flags[u->rx_head];
-    u->timeout_pending = false; /* 9.0 C */
+    /* FIFO Interrupt Mode Operation, timeout item C */
+    u->timeout_pending = false;
     rx_activity(u);
     return b;
 }
@@ -262,7 +264,7 @@ static uint8_t lsr_read(struct vmp_uart *u)
             if (u->rx_flags[(u->rx_head + i) % VMP_UART_FIFO_SIZE])
                 v |= LSR_RXFE;
     }
-    /* 8.5: OE/PE/FE/BI clear on read; the top byte's error is reported
+    /* LSR: OE/PE/FE/BI clear on read; the top byte's error is reported
      * now, so bit 7 stays only for errors further down the FIFO. */
     u->lsr_err = 0;
     if (u->rx_count)
@@ -287,7 +289,7 @@ static uint64_t uart_read(void *dev, uint64_t offset, unsigned size)
         return u->lcr & LCR_DLAB ? u->divisor >> 8 : u->ier;
     case R_IIR_FCR: {
         uint8_t src = iir_source(u);
-        if (src == IIR_THRE) /* 8.4: reading IIR acknowledges THRE */
+        if (src == IIR_THRE) /* reading IIR acknowledges THRE */
             u->thre_pending = false;
         irq_update(u);
         return src | (fifo_on(u) ? IIR_FIFO : 0);
@@ -314,7 +316,7 @@ static void fcr_write(struct vmp_uart *u, uint8_t v)
 {
     bool was = fifo_on(u);
     if (!(v & FCR_ENABLE)) {
-        /* 8.3: the other bits are only programmed with FCR0 set; leaving
+        /* FCR bit 0: the other bits are only programmed with FCR0 set; leaving
          * FIFO mode clears the FIFOs. */
         u->fcr = 0;
         if (was)
@@ -339,12 +341,12 @@ static void uart_write(void *dev, uint64_t offset, uint64_t value, unsigned size
             timer_update(u);
             return;
         }
-        /* The receiver assembles only the word length's bits (8.1 bits
+        /* The receiver assembles only the word length's bits (LCR bits
          * 1:0). The host gets the whole byte: guests that print without
          * programming LCR (reset value: 5-bit words) stay readable. */
         if (loop_on(u))
             loop_rx(u, v & (uint8_t)(0xFF >> (3 - (u->lcr & 3))));
-        /* Sent at once: THR is empty again, THRE is raised anew (8.4). */
+        /* Sent at once: THR is empty again, THRE is raised anew. */
         u->thre_pending = true;
         irq_update(u);
         if (!loop_on(u) && u->ops.tx)
@@ -374,7 +376,7 @@ static void uart_write(void *dev, uint64_t offset, uint64_t value, unsigned size
         break;
     case R_LSR:
     case R_MSR:
-        return; /* 8.5: writes are for factory test only */
+        return; /* LSR/MSR writes are for factory test only */
     default:
         u->scr = v;
         return;
@@ -408,7 +410,7 @@ size_t vmp_uart_receive(struct vmp_uart *u, const uint8_t *buf, size_t len)
 
 size_t vmp_uart_receive_break(struct vmp_uart *u)
 {
-    /* 8.5 bit 4: a break loads one zero byte, flagged BI. */
+    /* LSR bit 4: a break loads one zero byte, flagged BI. */
     if (!vmp_uart_rx_room(u)) {
         u->rx_blocked = true;
         return 0;
@@ -428,13 +430,14 @@ void vmp_uart_set_modem_inputs(struct vmp_uart *u, unsigned lines)
 
 unsigned vmp_uart_modem_outputs(const struct vmp_uart *u)
 {
-    /* 8.6 bit 4: in loopback the outputs are forced inactive. */
+    /* MCR bit 4: in loopback the outputs are forced inactive. */
     return loop_on(u) ? 0 : u->mcr & 0x0F;
 }
 
 void vmp_uart_reset(struct vmp_uart *u)
 {
-    /* Master Reset (Table IV); the divisor latch and SCR are unaffected. */
+    /* Master Reset (reset configuration table); the divisor latch and SCR
+     * are unaffected. */
     u->ier = u->lcr = u->mcr = u->fcr = 0;
     u->lsr_err = u->msr_delta = 0;
     u->msr_lines = lines_now(u);
@@ -472,7 +475,7 @@ void vmp_uart_destroy(struct vmp_uart *u)
 {
     if (!u)
         return;
-    vmp_irq_set(u->irq, false);
+    /* The IRQ is left alone: its line may already be gone. */
     vmp_timer_destroy(u->timer);
     free(u);
 }

@@ -1,6 +1,7 @@
-/* 16550A UART. Section numbers cite the National PC16550D datasheet (June
- * 1995): 8.x are the register descriptions, Table IV the interrupt
- * control functions, 9.0 the FIFO interrupt mode. */
+/* 16550A UART. Comments cite the National PC16550D datasheet (June 1995)
+ * by register description, the Interrupt Control Functions table ("ICF"),
+ * the UART reset configuration table and "FIFO Interrupt Mode Operation"
+ * ("FIFO int mode"). */
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,7 @@ static void host(const char *s) { ck_assert_uint_eq(vmp_uart_receive(R.u, (const
 
 START_TEST(reset_values)
 {
-    /* Table IV, Master Reset: IER 0, IIR 01, LCR 0, MCR 0, LSR 60,
+    /* Reset configuration table, Master Reset: IER 0, IIR 01, LCR 0, MCR 0, LSR 60,
      * MSR deltas 0 with the inputs in 7:4 (default CTS, DSR, DCD). */
     ck_assert_uint_eq(rd(IER), 0x00);
     ck_assert_uint_eq(rd(IIR), 0x01);
@@ -86,7 +87,7 @@ END_TEST
 
 START_TEST(divisor_latch_and_scratch)
 {
-    /* 8.1 bit 7 (DLAB) switches offsets 0 and 1 to DLL/DLM. */
+    /* LCR bit 7 (DLAB) switches offsets 0 and 1 to DLL/DLM. */
     wr(LCR, 0x83);
     wr(DLL, 0x34);
     wr(DLM, 0x12);
@@ -95,14 +96,14 @@ START_TEST(divisor_latch_and_scratch)
     wr(LCR, 0x03);
     ck_assert_uint_eq(rd(IER), 0x00); /* IER untouched by the DLM write */
     wr(IER, 0xFF);
-    ck_assert_uint_eq(rd(IER), 0x0F); /* 8.4: bits 7:4 are always 0 */
+    ck_assert_uint_eq(rd(IER), 0x0F); /* IER bits 7:4 are always 0 */
     wr(LCR, 0x83);
     ck_assert_uint_eq(rd(DLM), 0x12);
     ck_assert_uint_eq(rd(LCR), 0x83);
-    /* 8.8 scratch register */
+    /* Scratchpad register */
     wr(SCR, 0xA5);
     ck_assert_uint_eq(rd(SCR), 0xA5);
-    /* 8.6: MCR bits 7:5 are always 0 */
+    /* MCR bits 7:5 are always 0 */
     wr(MCR, 0xFF);
     ck_assert_uint_eq(rd(MCR), 0x1F);
     /* 16-bit accesses are split into consecutive registers. */
@@ -116,7 +117,7 @@ END_TEST
 
 START_TEST(fifo_bits_in_iir)
 {
-    /* 8.2: IIR bits 7:6 are set when FCR0 = 1. */
+    /* IIR bits 7:6 are set when FCR0 = 1. */
     wr(FCR, 0x01);
     ck_assert_uint_eq(rd(IIR), 0xC1);
     wr(FCR, 0x00);
@@ -124,7 +125,7 @@ START_TEST(fifo_bits_in_iir)
 }
 END_TEST
 
-/* 8.3 bits 7:6: RX trigger 1, 4, 8, 14; Table IV: RDA (IIR 0x04, 0xC4 in
+/* FCR bits 7:6: RX trigger 1, 4, 8, 14; ICF: RDA (IIR 0x04, 0xC4 in
  * FIFO mode) is set at the trigger level and reset when the FIFO drops
  * below it. */
 START_TEST(rda_trigger_levels)
@@ -166,7 +167,7 @@ START_TEST(rda_16450_mode)
     ck_assert_uint_eq(rd(RBR), 'x');
     ck_assert_uint_eq(rd(IIR), 0x01);
     ck_assert_uint_eq(rd(LSR), 0x60);
-    /* No timeout interrupt outside FIFO mode (9.0). */
+    /* No timeout interrupt outside FIFO mode (FIFO int mode). */
     host("q");
     wr(IER, 0x01);
     vmp_clock_advance(R.clock, 1000000000);
@@ -184,7 +185,7 @@ static void set_115200_8n1(void)
 
 START_TEST(char_timeout)
 {
-    /* 9.0: a timeout interrupt (IIR 0xCC) occurs when the RX FIFO holds
+    /* FIFO int mode: a timeout interrupt (IIR 0xCC) occurs when the RX FIFO holds
      * data, no byte went in or out for 4 character times, and ERBFI is
      * set. It is cleared by reading a byte, which restarts the timer. */
     set_115200_8n1();
@@ -199,7 +200,8 @@ START_TEST(char_timeout)
     vmp_clock_advance(R.clock, 1);
     ck_assert_uint_eq(rd(IIR), 0xCC);
     ck_assert(irq());
-    /* A new byte does not clear a pending timeout (9.0 C/D) ... */
+    /* A new byte does not clear a pending timeout (FIFO int mode,
+     * timeout items C and D) ... */
     host("d");
     ck_assert_uint_eq(rd(IIR), 0xCC);
     /* ... reading one does, and restarts the timer. */
@@ -223,7 +225,7 @@ END_TEST
 
 START_TEST(char_time_from_lcr)
 {
-    /* 8.1: 7 data bits, parity, 2 stop bits = 11 bits per character; at
+    /* LCR: 7 data bits, parity, 2 stop bits = 11 bits per character; at
      * divisor 12 (9600 baud) 11 * 16 * 12 / 1.8432 MHz = 1145833.3 ns. */
     wr(MCR, 0x08);
     wr(IER, 0x01);
@@ -248,7 +250,7 @@ START_TEST(char_time_from_lcr)
     ck_assert_uint_eq(rd(IIR), 0xC1);
     vmp_clock_advance(R.clock, 1);
     ck_assert_uint_eq(rd(IIR), 0xCC);
-    /* 5-bit words: the receiver holds only the low 5 bits (8.1 bits 1:0). */
+    /* 5-bit words: the receiver holds only the low 5 bits (LCR bits 1:0). */
     ck_assert_uint_eq(rd(RBR), 'y');
     wr(MCR, 0x18);
     wr(THR, 0xFF);
@@ -258,9 +260,9 @@ END_TEST
 
 START_TEST(rls_overrun_loopback)
 {
-    /* 8.5 bit 1: in FIFO mode an overrun happens when the FIFO is full and
+    /* LSR bit 1: in FIFO mode an overrun happens when the FIFO is full and
      * another byte completes; that byte is lost. RLS is IIR 0xC6 and
-     * outranks RDA; an LSR read clears it (Table IV). */
+     * outranks RDA; an LSR read clears it (ICF). */
     wr(LCR, 0x03); /* 8-bit words */
     wr(FCR, 0x07);
     wr(IER, 0x05);
@@ -283,7 +285,7 @@ END_TEST
 
 START_TEST(rls_overrun_16450)
 {
-    /* 16450 mode: the new byte overwrites the unread one (8.5 bit 1). */
+    /* 16450 mode: the new byte overwrites the unread one (LSR bit 1). */
     wr(LCR, 0x03);
     wr(IER, 0x04);
     wr(MCR, 0x18);
@@ -298,7 +300,7 @@ END_TEST
 
 START_TEST(rls_break_in_fifo)
 {
-    /* 8.5 bit 4 and bit 7: a break loads one 0 byte flagged BI; the error
+    /* LSR bit 4 and bit 7: a break loads one 0 byte flagged BI; the error
      * shows in LSR when that byte reaches the top of the FIFO, bit 7 as
      * long as an errored byte is in the FIFO. */
     wr(FCR, 0x01);
@@ -326,7 +328,7 @@ START_TEST(thre_interrupt)
     wr(IER, 0x02);
     ck_assert(irq());
     ck_assert_uint_eq(rd(IIR), 0x02);
-    /* Table IV: reading IIR when THRE is the source clears it. */
+    /* ICF: reading IIR when THRE is the source clears it. */
     ck_assert_uint_eq(rd(IIR), 0x01);
     ck_assert(!irq());
     /* Writing THR: the byte leaves at once, THR empties, THRE again. */
@@ -362,9 +364,9 @@ END_TEST
 
 START_TEST(msr_loopback_mapping)
 {
-    /* 8.6 bit 4: in loopback DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD;
-     * 8.7: delta bits on change, TERI when RI goes off; cleared by an MSR
-     * read. Modem status interrupt is IIR 0x00 (Table IV). */
+    /* MCR bit 4: in loopback DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD;
+     * MSR: delta bits on change, TERI when RI goes off; cleared by an MSR
+     * read. Modem status interrupt is IIR 0x00 (ICF). */
     wr(IER, 0x08);
     wr(MCR, 0x10); /* loop: inputs CTS, DSR, DCD drop */
     ck_assert_uint_eq(rd(IIR), 0x00);
@@ -405,7 +407,7 @@ END_TEST
 
 START_TEST(iir_priority_order)
 {
-    /* Table IV priorities: RLS > RDA > CTI > THRE > MSR, each acknowledged
+    /* ICF priorities: RLS > RDA > CTI > THRE > MSR, each acknowledged
      * in turn by its own reset action. */
     set_115200_8n1();
     wr(FCR, 0x07); /* trigger 1 */
@@ -483,7 +485,7 @@ END_TEST
 
 START_TEST(fifo_reset_and_mode_change)
 {
-    /* 8.3: FCR1 clears the RX FIFO; changing FCR0 clears both FIFOs; with
+    /* FCR: FCR1 clears the RX FIFO; changing FCR0 clears both FIFOs; with
      * FCR0 = 0 the other bits are not programmed. */
     wr(FCR, 0x01);
     host("abcd");
@@ -523,7 +525,7 @@ START_TEST(master_reset)
     ck_assert_uint_eq(rd(MCR), 0);
     ck_assert_uint_eq(rd(LSR), 0x60);
     ck_assert_uint_eq(rd(MSR), 0xB0);
-    ck_assert_uint_eq(rd(SCR), 0x5A); /* not in Table IV's reset list */
+    ck_assert_uint_eq(rd(SCR), 0x5A); /* not in the reset table */
     wr(LCR, 0x80);
     ck_assert_uint_eq(rd(DLL), 3);
 }
