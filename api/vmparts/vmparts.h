@@ -25,6 +25,7 @@
 #include <vmparts/irq.h>
 
 /* x86 emulator (x86emu.h) */
+#include <vmparts/x86emu.h>
 
 /* BIOS, loaders and the reference board (bios.h, pc.h) */
 #include <vmparts/bios.h>

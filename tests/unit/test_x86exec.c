@@ -1,0 +1,1000 @@
+/* Executor tests, family by family. Expected values and flags come from
+ * the SDM Vol. 2 instruction pages (section named per test); each case is
+ * worked out by hand. */
+#include "helpers.h"
+#include "x86_env.h"
+
+#define F_CF VMP_FLAG_CF
+#define F_PF VMP_FLAG_PF
+#define F_AF VMP_FLAG_AF
+#define F_ZF VMP_FLAG_ZF
+#define F_SF VMP_FLAG_SF
+#define F_OF VMP_FLAG_OF
+#define ARITH (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
+
+/* Place code at CS:IP and execute n instructions with vmp_x86_step. */
+static int run(struct xenv *e, const void *code, size_t len, unsigned n)
+{
+    uint64_t phys = e->cpu.seg[VMP_CS].base + e->cpu.rip;
+    xenv_put(e, phys, code, len);
+    int rc = VMP_X86_OK;
+    for (unsigned i = 0; i < n; i++) {
+        rc = vmp_x86_step(&e->cpu, &xenv_ops, e);
+        if (rc != VMP_X86_OK)
+            break;
+    }
+    return rc;
+}
+
+/* Execute one instruction without delivering its exception. */
+static int exec1(struct xenv *e, const void *code, size_t len)
+{
+    uint64_t phys = e->cpu.seg[VMP_CS].base + e->cpu.rip;
+    xenv_put(e, phys, code, len);
+    e->cpu.event.valid = 0; /* an exception of the previous call is dropped */
+    struct vmp_x86_insn in;
+    int rc = vmp_x86_fetch_decode(&e->cpu, &xenv_ops, e, &in);
+    if (rc)
+        return rc;
+    return vmp_x86_execute(&e->cpu, &xenv_ops, e, &in);
+}
+
+#define RAX e->cpu.gpr[VMP_RAX]
+#define RCX e->cpu.gpr[VMP_RCX]
+#define RDX e->cpu.gpr[VMP_RDX]
+#define RBX e->cpu.gpr[VMP_RBX]
+#define RSP e->cpu.gpr[VMP_RSP]
+#define RSI e->cpu.gpr[VMP_RSI]
+#define RDI e->cpu.gpr[VMP_RDI]
+#define FLAGS (e->cpu.rflags & ARITH)
+
+/* ---- ALU (SDM Vol. 1 Appendix A, Vol. 2 ADD/ADC/SUB/SBB/NEG/INC) ------- */
+START_TEST(test_alu_flags)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    /* add al, 1 with AL = 0x7f: 0x80, OF SF AF set, PF clear (one bit) */
+    RAX = 0x7f;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x04, 0x01 }, 2), 0);
+    ck_assert_uint_eq(RAX, 0x80);
+    ck_assert_uint_eq(FLAGS, F_OF | F_SF | F_AF);
+    ck_assert_uint_eq(e->cpu.rip, 0x1002);
+    /* sub eax, 1 with EAX = 0: 0xffffffff, CF SF AF PF */
+    RAX = 0;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x83, 0xe8, 0x01 }, 3), 0);
+    ck_assert_uint_eq(RAX, 0xffffffff);
+    ck_assert_uint_eq(FLAGS, F_CF | F_SF | F_AF | F_PF);
+    /* adc eax, 0 with CF=1 and EAX=0xffffffff: 0, CF ZF AF PF */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x83, 0xd0, 0x00 }, 3), 0);
+    ck_assert_uint_eq(RAX, 0);
+    ck_assert_uint_eq(FLAGS, F_CF | F_ZF | F_AF | F_PF);
+    /* sbb al, 0 with CF=1, AL=0: 0xff, CF SF AF PF */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x1c, 0x00 }, 2), 0);
+    ck_assert_uint_eq(RAX & 0xff, 0xff);
+    ck_assert_uint_eq(FLAGS, F_CF | F_SF | F_AF | F_PF);
+    /* inc keeps CF: inc eax (ff c0) with CF=1 -> EAX=0x100, CF still 1 */
+    e->cpu.rflags |= F_CF;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xff, 0xc0 }, 2), 0);
+    ck_assert_uint_eq(RAX, 0x100);
+    ck_assert(e->cpu.rflags & F_CF);
+    ck_assert(e->cpu.rflags & F_AF);
+    /* neg of 0: CF=0 ZF=1 */
+    RAX = 0;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf7, 0xd8 }, 2), 0);
+    ck_assert_uint_eq(FLAGS, F_ZF | F_PF);
+    /* neg of 0x80000000: CF OF SF */
+    RAX = 0x80000000;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf7, 0xd8 }, 2), 0);
+    ck_assert_uint_eq(RAX, 0x80000000);
+    ck_assert_uint_eq(FLAGS, F_CF | F_OF | F_SF | F_PF);
+    /* xor eax, eax clears CF/OF/AF: ZF PF */
+    e->cpu.rflags |= ARITH;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x31, 0xc0 }, 2), 0);
+    ck_assert_uint_eq(FLAGS, F_ZF | F_PF);
+    /* cmp does not write: cmp eax, 5 -> borrow */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x83, 0xf8, 0x05 }, 3), 0);
+    ck_assert_uint_eq(RAX, 0);
+    ck_assert(e->cpu.rflags & F_CF);
+    /* add [mem], reg: memory RMW */
+    xenv_put(e, 0x2000, (uint32_t[]){ 0xfffffffe }, 4);
+    RAX = 3;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x01, 0x05, 0x00, 0x20, 0, 0 }, 6), 0);
+    ck_assert_uint_eq(xenv_get(e, 0x2000, 4), 1);
+    ck_assert(e->cpu.rflags & F_CF);
+    xenv_free(e);
+}
+END_TEST
+
+/* SDM Vol. 2 SAL/SAR/SHL/SHR, RCL/RCR/ROL/ROR: counts masked to 5 bits
+ * (6 with REX.W); RCL/RCR 8/16-bit rotate modulo 9/17. */
+START_TEST(test_shifts_rotates)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    /* shl eax, cl with CL = 33: masked to 1 */
+    RAX = 0x80000001; RCX = 33;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xd3, 0xe0 }, 2), 0);
+    ck_assert_uint_eq(RAX, 2);
+    ck_assert(e->cpu.rflags & F_CF);
+    ck_assert(e->cpu.rflags & F_OF); /* MSB(0) ^ CF(1) */
+    /* count 32 masks to 0: nothing changes, flags included */
+    e->cpu.rflags = 2 | F_ZF;
+    RAX = 5; RCX = 32;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xd3, 0xe0 }, 2), 0);
+    ck_assert_uint_eq(RAX, 5);
+    ck_assert_uint_eq(e->cpu.rflags, 2 | F_ZF);
+    /* shr al, 1 with AL=0x81: AL=0x40 CF=1 OF=MSB(orig)=1 */
+    RAX = 0x81;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xd0, 0xe8 }, 2), 0);
+    ck_assert_uint_eq(RAX & 0xff, 0x40);
+    ck_assert_uint_eq(e->cpu.rflags & (F_CF | F_OF), F_CF | F_OF);
+    /* sar al, 7 with AL=0x80 -> 0xff, CF = bit 6 = 0 */
+    RAX = 0x80;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xc0, 0xf8, 0x07 }, 3), 0);
+    ck_assert_uint_eq(RAX & 0xff, 0xff);
+    ck_assert(!(e->cpu.rflags & F_CF));
+    /* rcl al, 9: 8-bit RCL rotates modulo 9: no change at all */
+    RAX = 0x5a; e->cpu.rflags = 2 | F_CF;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xc0, 0xd0, 0x09 }, 3), 0);
+    ck_assert_uint_eq(RAX & 0xff, 0x5a);
+    ck_assert_uint_eq(e->cpu.rflags, 2 | F_CF);
+    /* rcl al, 1 with CF=1, AL=0x80: AL=0x01, CF=1, OF=MSB(0)^1=1 */
+    RAX = 0x80;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xd0, 0xd0 }, 2), 0);
+    ck_assert_uint_eq(RAX & 0xff, 0x01);
+    ck_assert_uint_eq(e->cpu.rflags & (F_CF | F_OF), F_CF | F_OF);
+    /* rcr al, 1 with CF=1, AL=0x01: AL=0x80 CF=1, OF = MSB^MSB-1 = 1 */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xd0, 0xd8 }, 2), 0);
+    ck_assert_uint_eq(RAX & 0xff, 0x80);
+    ck_assert_uint_eq(e->cpu.rflags & (F_CF | F_OF), F_CF | F_OF);
+    /* rcr ax, 17 -> modulo 17 = 0: unchanged */
+    RAX = 0x1234; e->cpu.rflags = 2;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x66, 0xc1, 0xd8, 0x11 }, 4), 0);
+    ck_assert_uint_eq(RAX & 0xffff, 0x1234);
+    /* rol eax, 4: 0x12345678 -> 0x23456781, CF = LSB = 1 */
+    RAX = 0x12345678;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xc1, 0xc0, 0x04 }, 3), 0);
+    ck_assert_uint_eq(RAX, 0x23456781);
+    ck_assert(e->cpu.rflags & F_CF);
+    /* ror al, 8 (count mod 8 = 0): value unchanged, CF = MSB */
+    RAX = 0x81;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xc0, 0xc8, 0x08 }, 3), 0);
+    ck_assert_uint_eq(RAX & 0xff, 0x81);
+    ck_assert(e->cpu.rflags & F_CF);
+    /* shld eax, ebx, 8 */
+    RAX = 0x11223344; RBX = 0xaabbccdd;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0xa4, 0xd8, 0x08 }, 4), 0);
+    ck_assert_uint_eq(RAX, 0x223344aa);
+    /* shrd eax, ebx, 8 */
+    RAX = 0x11223344;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0xac, 0xd8, 0x08 }, 4), 0);
+    ck_assert_uint_eq(RAX, 0xdd112233);
+    ck_assert(!(e->cpu.rflags & F_CF)); /* bit 7 of 0x11223344 = 0 */
+    xenv_free(e);
+}
+END_TEST
+
+/* SDM Vol. 2 MUL/IMUL/DIV/IDIV: #DE for a zero divisor and for a quotient
+ * that does not fit. */
+START_TEST(test_muldiv)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    /* mul bl: 0x80 * 2 = 0x100 -> CF=OF=1 */
+    RAX = 0x80; RBX = 2;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf6, 0xe3 }, 2), 0);
+    ck_assert_uint_eq(RAX & 0xffff, 0x100);
+    ck_assert_uint_eq(e->cpu.rflags & (F_CF | F_OF), F_CF | F_OF);
+    /* mul ebx: 0xffffffff * 0xffffffff = 0xfffffffe00000001 */
+    RAX = 0xffffffff; RBX = 0xffffffff;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf7, 0xe3 }, 2), 0);
+    ck_assert_uint_eq(RAX, 1);
+    ck_assert_uint_eq(RDX, 0xfffffffe);
+    /* imul eax, ebx, -1 with EBX = 0x80000000 overflows: CF=OF=1 */
+    RBX = 0x80000000;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x6b, 0xc3, 0xff }, 3), 0);
+    ck_assert_uint_eq(RAX, 0x80000000);
+    ck_assert_uint_eq(e->cpu.rflags & (F_CF | F_OF), F_CF | F_OF);
+    /* imul ecx, ebx (0f af cb) with small values: no overflow */
+    RBX = 7; RCX = -3u;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0xaf, 0xcb }, 3), 0);
+    ck_assert_uint_eq(RCX, (uint32_t)-21);
+    ck_assert_uint_eq(e->cpu.rflags & (F_CF | F_OF), 0);
+    /* div bl: AX=1000 / 7 -> AL=142 AH=6 */
+    RAX = 1000; RBX = 7;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf6, 0xf3 }, 2), 0);
+    ck_assert_uint_eq(RAX & 0xffff, (6 << 8) | 142);
+    /* div by zero: #DE, nothing changes, RIP stays */
+    uint64_t rip = e->cpu.rip;
+    RAX = 5; RBX = 0;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf6, 0xf3 }, 2), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_DE);
+    ck_assert_uint_eq(RAX, 5);
+    ck_assert_uint_eq(e->cpu.rip, rip);
+    /* div overflow: AX=0x1000 / 2 = 0x800 does not fit AL */
+    RAX = 0x1000; RBX = 2;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf6, 0xf3 }, 2), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_DE);
+    /* idiv: -128 / -1 (AX = 0xff80) overflows 8 bits */
+    RAX = 0xff80; RBX = 0xff;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf6, 0xfb }, 2), VMP_X86_EXCEPTION);
+    /* idiv ebx: EDX:EAX = -7, EBX = 2 -> EAX=-3, EDX=-1 (truncation) */
+    RAX = (uint32_t)-7; RDX = 0xffffffff; RBX = 2;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf7, 0xfb }, 2), 0);
+    ck_assert_uint_eq(RAX, (uint32_t)-3);
+    ck_assert_uint_eq(RDX, 0xffffffff);
+    /* 64-bit div: RDX:RAX = 2^64 / 2 = 2^63 */
+    xenv_long64(e, 0x1000);
+    RAX = 0; RDX = 1; RBX = 2;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0xf7, 0xf3 }, 3), 0);
+    ck_assert_uint_eq(RAX, 1ull << 63);
+    ck_assert_uint_eq(RDX, 0);
+    RAX = 0; RDX = 2; RBX = 2; /* 2^65 / 2 = 2^64: #DE */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0xf7, 0xf3 }, 3), VMP_X86_EXCEPTION);
+    xenv_free(e);
+}
+END_TEST
+
+/* SDM Vol. 2 DAA/DAS (the worked examples on those pages), AAA, AAS,
+ * AAM, AAD; AAM with an immediate of 0 raises #DE. */
+START_TEST(test_bcd)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    /* add al, bl with 0x79 + 0x35 = 0xae; DAA -> 0x14, CF=1, AF=1 */
+    RAX = 0x79; RBX = 0x35;
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0x00, 0xd8, 0x27 }, 3, 2), 0);
+    ck_assert_uint_eq(RAX & 0xff, 0x14);
+    ck_assert_uint_eq(e->cpu.rflags & (F_CF | F_AF), F_CF | F_AF);
+    /* sub al, bl with 0x35 - 0x47 = 0xee (CF=1); DAS -> 0x88, CF=1 */
+    e->cpu.rip = 0x1000;
+    RAX = 0x35; RBX = 0x47;
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0x28, 0xd8, 0x2f }, 3, 2), 0);
+    ck_assert_uint_eq(RAX & 0xff, 0x88);
+    ck_assert(e->cpu.rflags & F_CF);
+    /* AAA: AL=0x0b -> AX += 0x106, AL &= 0xf: AX=0x0101, CF=AF=1 */
+    e->cpu.rip = 0x1000;
+    RAX = 0x000b; e->cpu.rflags = 2;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x37 }, 1), 0);
+    ck_assert_uint_eq(RAX & 0xffff, 0x0101);
+    ck_assert_uint_eq(e->cpu.rflags & (F_CF | F_AF), F_CF | F_AF);
+    /* AAS: AX=0x0205 with AF=1 -> AL=(5-6)&0xf=0xf, AH=1 */
+    RAX = 0x0205; e->cpu.rflags = 2 | F_AF;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x3f }, 1), 0);
+    ck_assert_uint_eq(RAX & 0xffff, 0x010f);
+    /* AAM: AL=63 -> AH=6 AL=3 */
+    RAX = 63;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xd4, 0x0a }, 2), 0);
+    ck_assert_uint_eq(RAX & 0xffff, 0x0603);
+    /* AAD: AH=6 AL=3 -> AL=63 AH=0 */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xd5, 0x0a }, 2), 0);
+    ck_assert_uint_eq(RAX & 0xffff, 63);
+    /* AAM 0: #DE */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xd4, 0x00 }, 2), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_DE);
+    ck_assert_uint_eq(RAX & 0xffff, 63);
+    xenv_free(e);
+}
+END_TEST
+
+/* SDM Vol. 2 BT/BTS/BTR/BTC, BSF/BSR, TZCNT/LZCNT, POPCNT. */
+START_TEST(test_bit_ops)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    /* bt dword [0x2004], eax with EAX = -1: the bit string reaches back
+     * to bit 31 of the dword at 0x2000 */
+    xenv_put(e, 0x2000, (uint32_t[]){ 0x80000000, 0 }, 8);
+    RAX = 0xffffffff;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0xa3, 0x05, 0x04, 0x20, 0, 0 }, 7), 0);
+    ck_assert(e->cpu.rflags & F_CF);
+    /* bts [0x2004], 35 (imm): immediate offset masked to 3 -> bit 3 */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0xba, 0x2d, 0x04, 0x20, 0, 0, 35 }, 8), 0);
+    ck_assert_uint_eq(xenv_get(e, 0x2004, 4), 8);
+    ck_assert(!(e->cpu.rflags & F_CF));
+    /* btr eax, 31 then btc */
+    RAX = 0x80000001;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0xba, 0xf0, 31 }, 4), 0);
+    ck_assert_uint_eq(RAX, 1);
+    ck_assert(e->cpu.rflags & F_CF);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0xba, 0xf8, 0 }, 4), 0);
+    ck_assert_uint_eq(RAX, 0);
+    /* bsf ecx, eax with EAX=0: ZF=1, ECX unchanged */
+    RCX = 0x1234;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0xbc, 0xc8 }, 3), 0);
+    ck_assert(e->cpu.rflags & F_ZF);
+    ck_assert_uint_eq(RCX, 0x1234);
+    RAX = 0x00f00000;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0xbc, 0xc8 }, 3), 0);
+    ck_assert_uint_eq(RCX, 20);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0xbd, 0xc8 }, 3), 0);
+    ck_assert_uint_eq(RCX, 23);
+    /* tzcnt ecx, eax with EAX = 0: ECX = 32, CF=1 */
+    RAX = 0;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf3, 0x0f, 0xbc, 0xc8 }, 4), 0);
+    ck_assert_uint_eq(RCX, 32);
+    ck_assert(e->cpu.rflags & F_CF);
+    /* lzcnt ecx, eax with EAX=1: 31 */
+    RAX = 1;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf3, 0x0f, 0xbd, 0xc8 }, 4), 0);
+    ck_assert_uint_eq(RCX, 31);
+    ck_assert(!(e->cpu.rflags & (F_CF | F_ZF)));
+    /* popcnt ecx, eax */
+    RAX = 0xf0f0;
+    e->cpu.rflags |= ARITH;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf3, 0x0f, 0xb8, 0xc8 }, 4), 0);
+    ck_assert_uint_eq(RCX, 8);
+    ck_assert_uint_eq(FLAGS, 0);
+    xenv_free(e);
+}
+END_TEST
+
+START_TEST(test_data_movement)
+{
+    struct xenv *e = xenv_new();
+    xenv_long64(e, 0x1000);
+    /* mov eax, -1 zero-extends; mov ax does not */
+    RAX = 0x1122334455667788ull;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xb8, 0xff, 0xff, 0xff, 0xff }, 5), 0);
+    ck_assert_uint_eq(RAX, 0xffffffff);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x66, 0xb8, 0x34, 0x12 }, 4), 0);
+    ck_assert_uint_eq(RAX, 0xffff1234);
+    /* mov ah, 0x56 */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xb4, 0x56 }, 2), 0);
+    ck_assert_uint_eq(RAX, 0xffff5634);
+    /* movsx rcx, byte al ; movzx ecx, ah */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0x0f, 0xbe, 0xc8 }, 4), 0);
+    ck_assert_uint_eq(RCX, 0x34);
+    RAX = 0x80;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0x0f, 0xbe, 0xc8 }, 4), 0);
+    ck_assert_uint_eq(RCX, 0xffffffffffffff80ull);
+    /* movsxd rcx, eax */
+    RAX = 0x80000000;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0x63, 0xc8 }, 3), 0);
+    ck_assert_uint_eq(RCX, 0xffffffff80000000ull);
+    /* RIP-relative load: mov eax, [rip+0x100] at 0x1000+len 6 */
+    e->cpu.rip = 0x1000;
+    xenv_put(e, 0x1106, (uint32_t[]){ 0xcafef00d }, 4);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x8b, 0x05, 0x00, 0x01, 0, 0 }, 6), 0);
+    ck_assert_uint_eq(RAX, 0xcafef00d);
+    /* lea rax, [rbx+rcx*4+8] */
+    RBX = 0x100; RCX = 3;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0x8d, 0x44, 0x8b, 0x08 }, 5), 0);
+    ck_assert_uint_eq(RAX, 0x114);
+    /* xchg/xadd/cmpxchg/bswap */
+    RAX = 1; RBX = 2;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0x93 }, 2), 0);
+    ck_assert_uint_eq(RAX, 2);
+    ck_assert_uint_eq(RBX, 1);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0x0f, 0xc1, 0xd8 }, 4), 0); /* xadd rax,rbx */
+    ck_assert_uint_eq(RAX, 3);
+    ck_assert_uint_eq(RBX, 2);
+    /* cmpxchg [0x2000], ecx: equal -> stored, ZF=1 */
+    xenv_put(e, 0x2000, (uint32_t[]){ 3 }, 4);
+    RCX = 0x77;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0xb1, 0x0c, 0x25, 0x00, 0x20, 0, 0 }, 8), 0);
+    ck_assert_uint_eq(xenv_get(e, 0x2000, 4), 0x77);
+    ck_assert(e->cpu.rflags & F_ZF);
+    /* not equal -> EAX loaded, ZF=0 */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0xb1, 0x0c, 0x25, 0x00, 0x20, 0, 0 }, 8), 0);
+    ck_assert_uint_eq(RAX, 0x77);
+    ck_assert(!(e->cpu.rflags & F_ZF));
+    /* cmpxchg16b needs 16-byte alignment */
+    RBX = 0x2008;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0x0f, 0xc7, 0x0b }, 4), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_GP);
+    /* cmpxchg8b [rbx] equal */
+    RBX = 0x2010;
+    xenv_put(e, 0x2010, (uint64_t[]){ 0x0000000200000001ull }, 8);
+    RAX = 1; RDX = 2; RCX = 4; RBX = 0x2010;
+    e->cpu.gpr[VMP_RBX] = 0x2010;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0xc7, 0x0b }, 3), 0);
+    ck_assert_uint_eq(xenv_get(e, 0x2010, 8), (4ull << 32) | 0x2010);
+    /* bswap eax */
+    RAX = 0x11223344;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0xc8 }, 2), 0);
+    ck_assert_uint_eq(RAX, 0x44332211);
+    /* cbw family: cdqe, cqo */
+    RAX = 0x80000000;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0x98 }, 2), 0);
+    ck_assert_uint_eq(RAX, 0xffffffff80000000ull);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0x99 }, 2), 0);
+    ck_assert_uint_eq(RDX, ~0ull);
+    /* lahf / sahf: SAHF loads SF ZF AF PF CF from AH */
+    e->cpu.rflags = 2 | F_CF | F_ZF;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x9f }, 1), 0);
+    ck_assert_uint_eq((RAX >> 8) & 0xff, 0x43);
+    RAX = 0xd500;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x9e }, 1), 0);
+    ck_assert_uint_eq(e->cpu.rflags & 0xff, 0xd7);
+    /* setcc / cmovcc: cmov with a false condition still zero-extends */
+    e->cpu.rflags = 2 | F_ZF;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x94, 0xc1 }, 3), 0); /* sete cl */
+    ck_assert_uint_eq(RCX & 0xff, 1);
+    RCX = 0xffffffff00000005ull;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x45, 0xc8 }, 3), 0); /* cmovne ecx,eax */
+    ck_assert_uint_eq(RCX, 5);
+    xenv_free(e);
+}
+END_TEST
+
+/* SDM Vol. 2 Jcc/JMP/CALL/RET/LOOP/JCXZ, including 16-bit IP wrap. */
+START_TEST(test_control_near)
+{
+    struct xenv *e = xenv_new();
+    xenv_real(e, 0x100);
+    /* jz +2 taken */
+    e->cpu.rflags |= F_ZF;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x74, 0x02 }, 2), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x104);
+    /* 16-bit IP wrap: jmp short -8 at IP=2 -> IP=0xfffc */
+    e->cpu.rip = 2;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xeb, 0xf8 }, 2), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0xfffc);
+    /* a NOP at IP=0xffff: next IP wraps to 0 */
+    e->cpu.seg[VMP_CS].base = 0x10000;
+    e->cpu.rip = 0xffff;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x90 }, 1), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0);
+    e->cpu.seg[VMP_CS].base = 0;
+    /* call / ret, 16-bit: pushes IP of the next instruction */
+    e->cpu.rip = 0x200; RSP = 0x8000;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xe8, 0x10, 0x00 }, 3), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x213);
+    ck_assert_uint_eq(RSP, 0x7ffe);
+    ck_assert_uint_eq(xenv_get(e, 0x7ffe, 2), 0x203);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xc2, 0x04, 0x00 }, 3), 0); /* ret 4 */
+    ck_assert_uint_eq(e->cpu.rip, 0x203);
+    ck_assert_uint_eq(RSP, 0x8004);
+    /* 16-bit SP wrap: SP=0, push ax writes SS:FFFE */
+    RSP = 0; RAX = 0xbeef;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x50 }, 1), 0);
+    ck_assert_uint_eq(RSP, 0xfffe);
+    ck_assert_uint_eq(xenv_get(e, 0xfffe, 2), 0xbeef);
+    /* loop: CX=1 -> 0, not taken */
+    e->cpu.rip = 0x300; RCX = 0x10001;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xe2, 0x10 }, 2), 0);
+    ck_assert_uint_eq(RCX, 0x10000); /* only CX changes */
+    ck_assert_uint_eq(e->cpu.rip, 0x302);
+    /* jcxz taken with CX=0 */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xe3, 0x10 }, 2), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x314);
+    /* protected mode: a near jump beyond CS.limit is #GP(0) */
+    xenv_prot32(e, 0x1000);
+    e->cpu.seg[VMP_CS].limit = 0x1fff;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xe9, 0x00, 0x10, 0, 0 }, 5), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_GP);
+    ck_assert_uint_eq(e->cpu.rip, 0x1000);
+    xenv_free(e);
+}
+END_TEST
+
+/* SDM Vol. 2 PUSHA/POPA, ENTER/LEAVE, PUSH/POP segment registers. */
+START_TEST(test_stack_ops)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    for (unsigned i = 0; i < 8; i++)
+        e->cpu.gpr[i] = 0x100 + i;
+    RSP = 0x8000;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x60 }, 1), 0); /* pushad */
+    ck_assert_uint_eq(RSP, 0x8000 - 32);
+    ck_assert_uint_eq(xenv_get(e, 0x8000 - 4, 4), 0x100);      /* EAX first */
+    ck_assert_uint_eq(xenv_get(e, 0x8000 - 20, 4), 0x8000);    /* original ESP */
+    for (unsigned i = 0; i < 8; i++)
+        if (i != VMP_RSP)
+            e->cpu.gpr[i] = 0;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x61 }, 1), 0); /* popad */
+    ck_assert_uint_eq(RSP, 0x8000);
+    ck_assert_uint_eq(RAX, 0x100);
+    ck_assert_uint_eq(e->cpu.gpr[VMP_RDI], 0x107);
+    /* enter 16, 0 / leave */
+    e->cpu.gpr[VMP_RBP] = 0x1234;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xc8, 0x10, 0x00, 0x00 }, 4), 0);
+    ck_assert_uint_eq(e->cpu.gpr[VMP_RBP], 0x7ffc);
+    ck_assert_uint_eq(RSP, 0x7ffc - 16);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xc9 }, 1), 0);
+    ck_assert_uint_eq(RSP, 0x8000);
+    ck_assert_uint_eq(e->cpu.gpr[VMP_RBP], 0x1234);
+    /* enter 0, 2: copies one frame pointer and pushes the new one */
+    e->cpu.gpr[VMP_RBP] = 0x9000;
+    xenv_put(e, 0x9000 - 4, (uint32_t[]){ 0xaaaa }, 4);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xc8, 0x00, 0x00, 0x02 }, 4), 0);
+    ck_assert_uint_eq(xenv_get(e, 0x7ffc, 4), 0x9000);
+    ck_assert_uint_eq(xenv_get(e, 0x7ff8, 4), 0xaaaa);
+    ck_assert_uint_eq(xenv_get(e, 0x7ff4, 4), 0x7ffc);
+    ck_assert_uint_eq(e->cpu.gpr[VMP_RBP], 0x7ffc);
+    /* real mode push es / pop ds */
+    xenv_real(e, 0x100);
+    e->cpu.seg[VMP_ES].selector = 0x1234;
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0x06, 0x1f }, 2, 2), 0);
+    ck_assert_uint_eq(e->cpu.seg[VMP_DS].selector, 0x1234);
+    ck_assert_uint_eq(e->cpu.seg[VMP_DS].base, 0x12340);
+    xenv_free(e);
+}
+END_TEST
+
+/* SDM Vol. 2 POPF: real mode changes IF and IOPL; at CPL 3 with IOPL 0
+ * neither changes (silently). CLI at CPL 3 with IOPL 0 is #GP(0). */
+START_TEST(test_popf_iopl)
+{
+    struct xenv *e = xenv_new();
+    xenv_real(e, 0x100);
+    RSP = 0x8000;
+    xenv_put(e, 0x8000, (uint16_t[]){ 0x3200 | 0xd5 }, 2);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x9d }, 1), 0);
+    ck_assert_uint_eq(e->cpu.rflags, 0x3200 | 0xd5 | 2);
+    /* 16-bit POPF keeps bits 16+ */
+    e->cpu.rflags |= VMP_FLAG_AC;
+    RSP = 0x8000;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x9d }, 1), 0);
+    ck_assert(e->cpu.rflags & VMP_FLAG_AC);
+
+    xenv_prot32(e, 0x1000);
+    for (unsigned i = 0; i < VMP_NR_SEGS; i++)
+        e->cpu.seg[i].dpl = 3;
+    e->cpu.seg[VMP_CS].selector |= 3;
+    e->cpu.rflags = 2;
+    RSP = 0x8000;
+    xenv_put(e, 0x8000, (uint32_t[]){ 0x3200 | F_CF }, 4);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x9d }, 1), 0);
+    ck_assert_uint_eq(e->cpu.rflags, 2 | F_CF);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xfa }, 1), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_GP);
+    xenv_free(e);
+}
+END_TEST
+
+static int ack_vec = 0x20;
+static int xenv_ack(void *ctx)
+{
+    struct xenv *e = ctx;
+    e->cpu.irq_pending = 0;
+    return ack_vec;
+}
+
+/* SDM Vol. 2 MOV (SS) and STI: interrupts are inhibited until after the
+ * next instruction. Real mode, IVT vector 0x20 -> 0000:0500. */
+START_TEST(test_interrupt_shadow)
+{
+    struct xenv *e = xenv_new();
+    struct vmp_x86_ops ops = xenv_ops;
+    ops.intr_ack = xenv_ack;
+    xenv_real(e, 0x100);
+    e->cpu.idt.limit = 0x3ff;
+    xenv_put(e, 0x20 * 4, (uint16_t[]){ 0x0500, 0x0000 }, 4);
+    e->cpu.rflags |= VMP_FLAG_IF;
+    RAX = 0;
+    /* mov ss, ax ; nop ; nop */
+    xenv_put(e, 0x100, (uint8_t[]){ 0x8e, 0xd0, 0x90, 0x90 }, 4);
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &ops, e), 0);
+    e->cpu.irq_pending = 1;
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &ops, e), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x103); /* the NOP ran, not the interrupt */
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &ops, e), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x500); /* now it is delivered */
+    ck_assert(!(e->cpu.rflags & VMP_FLAG_IF));
+    ck_assert_uint_eq(xenv_get(e, RSP, 2), 0x103); /* return IP */
+    /* STI with IF=0: shadow; STI with IF=1 already: no shadow */
+    xenv_real(e, 0x100);
+    e->cpu.idt.limit = 0x3ff;
+    xenv_put(e, 0x100, (uint8_t[]){ 0xfb, 0x90, 0x90 }, 3);
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &ops, e), 0);
+    e->cpu.irq_pending = 1;
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &ops, e), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x102);
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &ops, e), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x500);
+    /* HLT: halts, then wakes on the interrupt */
+    xenv_real(e, 0x100);
+    e->cpu.idt.limit = 0x3ff;
+    e->cpu.rflags |= VMP_FLAG_IF;
+    xenv_put(e, 0x100, (uint8_t[]){ 0xf4 }, 1);
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &ops, e), VMP_X86_HALT);
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &ops, e), VMP_X86_HALT);
+    e->cpu.irq_pending = 1;
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &ops, e), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x500);
+    ck_assert_int_eq(e->cpu.halted, 0);
+    ck_assert_uint_eq(xenv_get(e, RSP, 2), 0x101);
+    xenv_free(e);
+}
+END_TEST
+
+/* Real-mode INT n and IRET through the IVT (SDM Vol. 3 §20.1.4). */
+START_TEST(test_real_int_iret)
+{
+    struct xenv *e = xenv_new();
+    xenv_real(e, 0x100);
+    e->cpu.idt.limit = 0x3ff;
+    xenv_put(e, 0x21 * 4, (uint16_t[]){ 0x0010, 0x0060 }, 4); /* 0060:0010 */
+    xenv_put(e, 0x610, (uint8_t[]){ 0xcf }, 1);               /* iret */
+    e->cpu.rflags = 2 | VMP_FLAG_IF | F_CF;
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0xcd, 0x21 }, 2, 1), 0);
+    ck_assert_uint_eq(e->cpu.seg[VMP_CS].selector, 0x60);
+    ck_assert_uint_eq(e->cpu.seg[VMP_CS].base, 0x600);
+    ck_assert_uint_eq(e->cpu.rip, 0x10);
+    ck_assert_uint_eq(RSP, 0x8000 - 6);
+    ck_assert_uint_eq(xenv_get(e, 0x8000 - 6, 2), 0x102);
+    ck_assert_uint_eq(xenv_get(e, 0x8000 - 4, 2), 0);
+    ck_assert_uint_eq(xenv_get(e, 0x8000 - 2, 2), 2 | VMP_FLAG_IF | F_CF);
+    ck_assert(!(e->cpu.rflags & VMP_FLAG_IF));
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &xenv_ops, e), 0);
+    ck_assert_uint_eq(e->cpu.seg[VMP_CS].selector, 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x102);
+    ck_assert_uint_eq(RSP, 0x8000);
+    ck_assert(e->cpu.rflags & VMP_FLAG_IF);
+    /* a #DE in real mode goes through IVT entry 0 with the faulting IP */
+    xenv_put(e, 0, (uint16_t[]){ 0x0700, 0x0000 }, 4);
+    RBX = 0;
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0xf6, 0xf3 }, 2, 1), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x700);
+    ck_assert_uint_eq(xenv_get(e, RSP, 2), 0x102);
+    xenv_free(e);
+}
+END_TEST
+
+/* SDM Vol. 2 REP: a zero count does nothing; 16-bit SI/DI wrap; a #PF in
+ * the middle of REP MOVS leaves RCX/RSI/RDI at the faulting iteration and
+ * RIP on the instruction; resuming completes it. */
+START_TEST(test_string_rep)
+{
+    struct xenv *e = xenv_new();
+    xenv_real(e, 0x100);
+    /* rep movsb with CX=0 */
+    RCX = 0; RSI = 0x1000; RDI = 0x2000;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf3, 0xa4 }, 2), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x102);
+    ck_assert_uint_eq(RSI, 0x1000);
+    ck_assert_uint_eq(e->writes, 0);
+    /* movsb with SI = 0xffff wraps SI to 0 (16-bit address size) */
+    e->cpu.rip = 0x100;
+    RSI = 0xffff; RDI = 0x2000;
+    xenv_put(e, 0xffff, (uint8_t[]){ 0x5a }, 1);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xa4 }, 1), 0);
+    ck_assert_uint_eq(RSI, 0);
+    ck_assert_uint_eq(RDI, 0x2001);
+    ck_assert_uint_eq(xenv_get(e, 0x2000, 1), 0x5a);
+    /* std; stosw moves DI down by 2 */
+    e->cpu.rflags |= VMP_FLAG_DF;
+    RAX = 0x1122; RDI = 0x3000;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xab }, 1), 0);
+    ck_assert_uint_eq(RDI, 0x2ffe);
+    e->cpu.rflags &= ~(uint64_t)VMP_FLAG_DF;
+    /* repe cmpsb stops at the first difference */
+    xenv_put(e, 0x4000, "abcX", 4);
+    xenv_put(e, 0x5000, "abcY", 4);
+    e->cpu.rip = 0x100;
+    RSI = 0x4000; RDI = 0x5000; RCX = 10;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf3, 0xa6 }, 2), 0);
+    ck_assert_uint_eq(RCX, 6);
+    ck_assert_uint_eq(RSI, 0x4004);
+    ck_assert(!(e->cpu.rflags & F_ZF));
+    ck_assert_uint_eq(e->cpu.rip, 0x102);
+    /* repne scasb finds the byte */
+    e->cpu.rip = 0x100;
+    RAX = 'c'; RDI = 0x5000; RCX = 10;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf2, 0xae }, 2), 0);
+    ck_assert_uint_eq(RDI, 0x5003);
+    ck_assert_uint_eq(RCX, 7);
+
+    /* 64-bit: rep movsb across into a not-present page */
+    xenv_long64(e, 0x1000);
+    uint64_t v = 0;
+    xenv_put(e, 0x303000 + (0x21000 >> 12) * 8, &v, 8);
+    memset(e->ram + 0x10000, 0x77, 64);
+    RSI = 0x10000; RDI = 0x20ff0; RCX = 32;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf3, 0xa4 }, 2), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_PF);
+    ck_assert_uint_eq(e->cpu.event.error_code, VMP_PFEC_W);
+    ck_assert_uint_eq(e->cpu.cr2, 0x21000);
+    ck_assert_uint_eq(RCX, 16);
+    ck_assert_uint_eq(RSI, 0x10010);
+    ck_assert_uint_eq(RDI, 0x21000);
+    ck_assert_uint_eq(e->cpu.rip, 0x1000);
+    ck_assert_uint_eq(xenv_get(e, 0x20fff, 1), 0x77);
+    /* map it and resume */
+    v = 0x21000 | 7;
+    xenv_put(e, 0x303000 + (0x21000 >> 12) * 8, &v, 8);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf3, 0xa4 }, 2), 0);
+    ck_assert_uint_eq(RCX, 0);
+    ck_assert_uint_eq(RDI, 0x21010);
+    ck_assert_uint_eq(e->cpu.rip, 0x1002);
+    ck_assert_uint_eq(xenv_get(e, 0x2100f, 1), 0x77);
+    /* a long REP runs in chunks with RIP on the instruction between them */
+    e->cpu.rip = 0x1000;
+    RCX = 3000; RDI = 0x40000; RAX = 0x11;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf3, 0xaa }, 2), 0);
+    ck_assert_uint_eq(RCX, 3000 - VMP_X86_REP_CHUNK);
+    ck_assert_uint_eq(e->cpu.rip, 0x1000);
+    unsigned calls = 1;
+    while (e->cpu.rip == 0x1000 && calls < 10) {
+        ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf3, 0xaa }, 2), 0);
+        calls++;
+    }
+    ck_assert_uint_eq(calls, 3);
+    ck_assert_uint_eq(RCX, 0);
+    /* MMIO round trip: the host asks to come back; nothing is committed */
+    e->mmio_gpa = 0x80000;
+    e->retry_left = 1;
+    e->cpu.rip = 0x1000;
+    RSI = 0x80000; RCX = 2;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf3, 0xac }, 2), VMP_X86_RETRY);
+    ck_assert_uint_eq(RCX, 2);
+    ck_assert_uint_eq(RSI, 0x80000);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf3, 0xac }, 2), 0);
+    ck_assert_uint_eq(RCX, 0);
+    ck_assert_uint_eq(RAX & 0xff, 0xab);
+    xenv_free(e);
+}
+END_TEST
+
+/* IN/OUT with IOPL and the TSS I/O bitmap (SDM Vol. 1 §19.5). */
+START_TEST(test_io_permissions)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    /* CPL 0: allowed */
+    RAX = 0x41;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xe6, 0x80 }, 2), 0);
+    ck_assert_uint_eq(e->last_out_port, 0x80);
+    ck_assert_uint_eq(e->last_out_val, 0x41);
+    /* CPL 3, IOPL 0: consult the bitmap. TSS at 0x6000, bitmap at +0x68;
+     * port 0x80 allowed, port 0x81 denied */
+    for (unsigned i = 0; i < VMP_NR_SEGS; i++)
+        e->cpu.seg[i].dpl = 3;
+    e->cpu.tr.base = 0x6000;
+    e->cpu.tr.limit = 0x68 + 0x20;
+    e->cpu.tr.type = 11;
+    e->cpu.tr.present = 1;
+    xenv_put(e, 0x6066, (uint16_t[]){ 0x68 }, 2);
+    xenv_put(e, 0x6068 + 0x10, (uint8_t[]){ 0x02, 0x00 }, 2); /* bit 0x81 */
+    e->cpu.rip = 0x1000;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xe6, 0x80 }, 2), 0);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xe6, 0x81 }, 2), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_GP);
+    /* a word access at 0x80 also covers 0x81 */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x66, 0xe7, 0x80 }, 3), VMP_X86_EXCEPTION);
+    /* ports beyond the TSS limit are denied */
+    RDX = 0x1000;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xec }, 1), VMP_X86_EXCEPTION);
+    /* IOPL 3 allows everything */
+    e->cpu.rflags |= VMP_FLAG_IOPL;
+    e->port_in_val = 0x5a;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xec }, 1), 0);
+    ck_assert_uint_eq(RAX & 0xff, 0x5a);
+    xenv_free(e);
+}
+END_TEST
+
+/* Decoder faults reach the guest: LOCK on a register operand and the
+ * 16-byte instruction (SDM Vol. 2 §2.1.1, §2.3.11). */
+START_TEST(test_ud_and_length_faults)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf0, 0x01, 0xc0 }, 3), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_UD);
+    uint8_t longi[16];
+    memset(longi, 0x66, 15);
+    longi[15] = 0x90;
+    ck_assert_int_eq(exec1(e, longi, 16), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_GP);
+    ck_assert_int_eq(e->cpu.event.error_code, 0);
+    /* UD2 */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x0b }, 2), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_UD);
+    /* an unimplemented SSE instruction is reported, never skipped */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x28, 0xc1 }, 3), VMP_X86_UNHANDLED);
+    ck_assert_uint_eq(e->cpu.rip, 0x1000);
+    /* the limit hit on the last byte of a data access (SDM Vol. 3 §5.3) */
+    xenv_real(e, 0x100);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xa1, 0xff, 0xff }, 3), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_GP);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xa0, 0xff, 0xff }, 3), 0);
+    /* privileged instruction at CPL 3 */
+    xenv_prot32(e, 0x1000);
+    e->cpu.seg[VMP_SS].dpl = 3;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf4 }, 1), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_GP);
+    xenv_free(e);
+}
+END_TEST
+
+/* Protected mode: GDT loads, far JMP, IDT delivery of #DE through a
+ * 32-bit interrupt gate, IRET back (SDM Vol. 3 §6.12). */
+START_TEST(test_protected_idt)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    /* GDT at 0x500: null, code 0x08, data 0x10 */
+    uint64_t gdt[3] = { 0, 0x00cf9b000000ffffull, 0x00cf93000000ffffull };
+    xenv_put(e, 0x500, gdt, sizeof(gdt));
+    e->cpu.gdt.base = 0x500;
+    e->cpu.gdt.limit = 0x17;
+    /* IDT at 0x600: vector 0 -> 0x08:0x3000, 32-bit interrupt gate */
+    uint32_t gate[2] = { (0x08 << 16) | 0x3000, 0x8e00 };
+    xenv_put(e, 0x600, gate, 8);
+    e->cpu.idt.base = 0x600;
+    e->cpu.idt.limit = 0x7ff;
+    /* mov ax, 0x10 ; mov ds, ax: loads the cache from the GDT */
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0x66, 0xb8, 0x10, 0x00, 0x8e, 0xd8 }, 6, 2), 0);
+    ck_assert_uint_eq(e->cpu.seg[VMP_DS].selector, 0x10);
+    ck_assert_uint_eq(e->cpu.seg[VMP_DS].limit, 0xffffffff);
+    ck_assert(xenv_get(e, 0x514, 4) & 0x100); /* accessed bit set */
+    /* loading selector 0x18 (beyond the GDT limit) is #GP(0x18) */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x66, 0xb8, 0x18, 0x00 }, 4), 0);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x8e, 0xd8 }, 2), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_GP);
+    ck_assert_int_eq(e->cpu.event.error_code, 0x18);
+    e->cpu.event.valid = 0;
+    /* div by zero -> handler at 0x3000 with EIP of the div pushed */
+    e->cpu.rflags = 2 | VMP_FLAG_IF;
+    uint64_t div_eip = e->cpu.rip;
+    RBX = 0;
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0xf7, 0xf3 }, 2, 1), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x3000);
+    ck_assert_uint_eq(xenv_get(e, RSP, 4), div_eip);
+    ck_assert_uint_eq(xenv_get(e, RSP + 4, 4), 0x08);
+    ck_assert_uint_eq(xenv_get(e, RSP + 8, 4), 2 | VMP_FLAG_IF);
+    ck_assert(!(e->cpu.rflags & VMP_FLAG_IF));
+    /* the handler skips the div: add dword [esp], 2 ; iret */
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0x83, 0x04, 0x24, 0x02, 0xcf }, 5, 2), 0);
+    ck_assert_uint_eq(e->cpu.rip, div_eip + 2);
+    ck_assert(e->cpu.rflags & VMP_FLAG_IF);
+    /* far jmp 0x08:0x4000 */
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0xea, 0x00, 0x40, 0, 0, 0x08, 0x00 }, 7, 1), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x4000);
+    ck_assert_uint_eq(e->cpu.seg[VMP_CS].selector, 0x08);
+    /* INT 3 through a missing gate (limit too small) -> #GP(3*8+2) */
+    e->cpu.idt.limit = 0x7;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xcc }, 1), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_GP);
+    ck_assert_int_eq(e->cpu.event.error_code, 3 * 8 + 2);
+    xenv_free(e);
+}
+END_TEST
+
+/* Long mode #PF delivery: the error code is pushed, CR2 holds the address,
+ * IRETQ returns (SDM Vol. 3 §6.14). And a triple fault when the IDT is
+ * unusable. */
+START_TEST(test_long_mode_pf_delivery)
+{
+    struct xenv *e = xenv_new();
+    xenv_long64(e, 0x1000);
+    uint64_t gdt[3] = { 0, 0x00af9b000000ffffull, 0x00cf93000000ffffull };
+    xenv_put(e, 0x500, gdt, sizeof(gdt));
+    e->cpu.gdt.base = 0x500;
+    e->cpu.gdt.limit = 0x17;
+    /* IDT vector 14 -> 0x08:0x3000, 64-bit interrupt gate */
+    uint32_t gate[4] = { (0x08 << 16) | 0x3000, 0x8e00, 0, 0 };
+    xenv_put(e, 0x600 + 14 * 16, gate, 16);
+    e->cpu.idt.base = 0x600;
+    e->cpu.idt.limit = 0xfff;
+    /* mov eax, [0x2ff000] where that page is not present */
+    uint64_t v = 0;
+    xenv_put(e, 0x303000 + (0x2ff000 >> 12) * 8, &v, 8);
+    RSP = 0x80008;
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0x8b, 0x04, 0x25, 0x00, 0xf0, 0x2f, 0x00 }, 7, 1), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x3000);
+    ck_assert_uint_eq(e->cpu.cr2, 0x2ff000);
+    ck_assert_uint_eq(RSP, 0x80000 - 48); /* aligned to 16, 6 pushes */
+    ck_assert_uint_eq(xenv_get(e, RSP, 8), 0);        /* error code */
+    ck_assert_uint_eq(xenv_get(e, RSP + 8, 8), 0x1000);
+    ck_assert_uint_eq(xenv_get(e, RSP + 16, 8), 0x08);
+    ck_assert_uint_eq(xenv_get(e, RSP + 32, 8), 0x80008); /* old RSP */
+    /* handler: add rsp, 8 ; map the page ; iretq */
+    v = 0x2ff000 | 7;
+    xenv_put(e, 0x303000 + (0x2ff000 >> 12) * 8, &v, 8);
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0x48, 0x83, 0xc4, 0x08, 0x48, 0xcf }, 6, 2), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x1000);
+    ck_assert_uint_eq(RSP, 0x80008);
+    /* with no IDT at all: #PF -> #GP -> #DF -> shutdown */
+    e->cpu.idt.limit = 0;
+    v = 0;
+    xenv_put(e, 0x303000 + (0x2ff000 >> 12) * 8, &v, 8);
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &xenv_ops, e), VMP_X86_SHUTDOWN);
+    xenv_free(e);
+}
+END_TEST
+
+START_TEST(test_system_regs)
+{
+    struct xenv *e = xenv_new();
+    xenv_real(e, 0x100);
+    /* lgdt [0x800] in real mode with a 16-bit operand: 24-bit base */
+    xenv_put(e, 0x800, (uint8_t[]){ 0x17, 0x00, 0x00, 0x05, 0x00, 0xff }, 6);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x01, 0x16, 0x00, 0x08 }, 5), 0);
+    ck_assert_uint_eq(e->cpu.gdt.base, 0x500);
+    ck_assert_uint_eq(e->cpu.gdt.limit, 0x17);
+    /* mov eax, cr0 ; or al, 1 ; mov cr0, eax: enters protected mode */
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0x0f, 0x20, 0xc0, 0x0c, 0x01, 0x0f, 0x22, 0xc0 },
+                         8, 3), 0);
+    ck_assert(e->cpu.cr0 & VMP_CR0_PE);
+    /* CR0.PG without PE is #GP */
+    xenv_prot32(e, 0x1000);
+    RAX = 0x80000000;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x22, 0xc0 }, 3), VMP_X86_EXCEPTION);
+    /* wrmsr EFER.LME then CR4.PAE + CR0.PG activates IA-32e (LMA) */
+    RCX = VMP_MSR_EFER; RAX = VMP_EFER_LME; RDX = 0;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x30 }, 2), 0);
+    ck_assert_uint_eq(e->cpu.efer, VMP_EFER_LME);
+    RAX = VMP_CR0_PE | VMP_CR0_PG | VMP_CR0_ET;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x22, 0xc0 }, 3), VMP_X86_EXCEPTION);
+    RAX = VMP_CR4_PAE;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x22, 0xe0 }, 3), 0);
+    RAX = VMP_CR0_PE | VMP_CR0_PG | VMP_CR0_ET;
+    e->cpu.cr3 = 0x300000;
+    xenv_long64(e, 0); /* page tables */
+    xenv_prot32(e, 0x1000);
+    e->cpu.cr4 = VMP_CR4_PAE;
+    e->cpu.efer = VMP_EFER_LME;
+    e->cpu.cr3 = 0x300000;
+    RAX = VMP_CR0_PE | VMP_CR0_PG | VMP_CR0_ET;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x22, 0xc0 }, 3), 0);
+    ck_assert(e->cpu.efer & VMP_EFER_LMA);
+    /* rdmsr of an unknown MSR without a host callback: #GP */
+    RCX = 0x12345;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x32 }, 2), VMP_X86_EXCEPTION);
+    /* cpuid and rdtsc through the host */
+    RAX = 7; RCX = 1; e->tsc = 0x123456789ull;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0xa2 }, 2), 0);
+    ck_assert_uint_eq(RAX, 7);
+    ck_assert_uint_eq(RBX, 1);
+    ck_assert_uint_eq(RCX, 0x1234);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x31 }, 2), 0);
+    ck_assert_uint_eq(RAX, 0x23456789);
+    ck_assert_uint_eq(RDX, 1);
+    xenv_free(e);
+}
+END_TEST
+
+/* The MMIO helper reports what changed and whether gpa was reached. */
+START_TEST(test_emulate_one_mmio)
+{
+    struct xenv *e = xenv_new();
+    xenv_long64(e, 0x1000);
+    e->mmio_gpa = 0x80000;
+    RAX = 0x12345678;
+    xenv_put(e, 0x1000, (uint8_t[]){ 0x89, 0x04, 0x25, 0x10, 0x00, 0x08, 0x00 }, 7);
+    struct vmp_x86_changes chg;
+    ck_assert_int_eq(vmp_x86_emulate_one(&e->cpu, &xenv_ops, e, 0x80010, &chg), 0);
+    ck_assert_uint_eq(e->mmio_last, 0x12345678);
+    ck_assert_int_eq(chg.mmio_hit, 1);
+    ck_assert_int_eq(chg.rip, 1);
+    ck_assert_int_eq(chg.gprs, 0);
+    ck_assert_int_eq(chg.rflags, 0);
+    /* a load from MMIO changes RAX */
+    xenv_put(e, 0x1007, (uint8_t[]){ 0x8b, 0x04, 0x25, 0x10, 0x00, 0x08, 0x00 }, 7);
+    ck_assert_int_eq(vmp_x86_emulate_one(&e->cpu, &xenv_ops, e, 0x80010, &chg), 0);
+    ck_assert_uint_eq(RAX, 0xabababab);
+    ck_assert_int_eq(chg.gprs, 1 << VMP_RAX);
+    xenv_free(e);
+}
+END_TEST
+
+Suite *x86exec_suite(void)
+{
+    Suite *s = suite_create("x86exec");
+    TCase *tc = tcase_create("exec");
+    tcase_add_test(tc, test_alu_flags);
+    tcase_add_test(tc, test_shifts_rotates);
+    tcase_add_test(tc, test_muldiv);
+    tcase_add_test(tc, test_bcd);
+    tcase_add_test(tc, test_bit_ops);
+    tcase_add_test(tc, test_data_movement);
+    tcase_add_test(tc, test_control_near);
+    tcase_add_test(tc, test_stack_ops);
+    tcase_add_test(tc, test_popf_iopl);
+    tcase_add_test(tc, test_interrupt_shadow);
+    tcase_add_test(tc, test_real_int_iret);
+    tcase_add_test(tc, test_string_rep);
+    tcase_add_test(tc, test_io_permissions);
+    tcase_add_test(tc, test_ud_and_length_faults);
+    tcase_add_test(tc, test_protected_idt);
+    tcase_add_test(tc, test_long_mode_pf_delivery);
+    tcase_add_test(tc, test_system_regs);
+    tcase_add_test(tc, test_emulate_one_mmio);
+    suite_add_tcase(s, tc);
+    return s;
+}
