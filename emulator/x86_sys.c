@@ -132,20 +132,20 @@ static int rdmsr(struct x86_ctx *c, uint32_t msr, uint64_t *v)
 {
     struct vmp_x86_cpu *cpu = c->cpu;
     switch (msr) {
-    case VMP_MSR_EFER: *v = cpu->efer; return 0;
-    case VMP_MSR_STAR: *v = cpu->star; return 0;
-    case VMP_MSR_LSTAR: *v = cpu->lstar; return 0;
-    case VMP_MSR_CSTAR: *v = cpu->cstar; return 0;
-    case VMP_MSR_SFMASK: *v = cpu->sfmask; return 0;
-    case VMP_MSR_FS_BASE: *v = cpu->seg[VMP_FS].base; return 0;
-    case VMP_MSR_GS_BASE: *v = cpu->seg[VMP_GS].base; return 0;
-    case VMP_MSR_KERNEL_GS_BASE: *v = cpu->kernel_gs_base; return 0;
-    case VMP_MSR_TSC_AUX: *v = cpu->tsc_aux; return 0;
-    case VMP_MSR_SYSENTER_CS: *v = cpu->sysenter_cs; return 0;
-    case VMP_MSR_SYSENTER_ESP: *v = cpu->sysenter_esp; return 0;
-    case VMP_MSR_SYSENTER_EIP: *v = cpu->sysenter_eip; return 0;
-    case VMP_MSR_APIC_BASE: *v = cpu->apic_base; return 0;
-    case VMP_MSR_TSC: *v = c->ops->rdtsc ? c->ops->rdtsc(c->opaque) : 0; return 0;
+    case VMP_X86_MSR_EFER: *v = cpu->efer; return 0;
+    case VMP_X86_MSR_STAR: *v = cpu->star; return 0;
+    case VMP_X86_MSR_LSTAR: *v = cpu->lstar; return 0;
+    case VMP_X86_MSR_CSTAR: *v = cpu->cstar; return 0;
+    case VMP_X86_MSR_SFMASK: *v = cpu->sfmask; return 0;
+    case VMP_X86_MSR_FS_BASE: *v = cpu->seg[VMP_FS].base; return 0;
+    case VMP_X86_MSR_GS_BASE: *v = cpu->seg[VMP_GS].base; return 0;
+    case VMP_X86_MSR_KERNEL_GS_BASE: *v = cpu->kernel_gs_base; return 0;
+    case VMP_X86_MSR_TSC_AUX: *v = cpu->tsc_aux; return 0;
+    case VMP_X86_MSR_SYSENTER_CS: *v = cpu->sysenter_cs; return 0;
+    case VMP_X86_MSR_SYSENTER_ESP: *v = cpu->sysenter_esp; return 0;
+    case VMP_X86_MSR_SYSENTER_EIP: *v = cpu->sysenter_eip; return 0;
+    case VMP_X86_MSR_APIC_BASE: *v = cpu->apic_base; return 0;
+    case VMP_X86_MSR_TSC: *v = c->ops->rdtsc ? c->ops->rdtsc(c->opaque) : 0; return 0;
     default:
         if (!c->ops->rdmsr || c->ops->rdmsr(c->opaque, msr, v) < 0)
             return x86_gp(c, 0);
@@ -157,7 +157,7 @@ static int wrmsr(struct x86_ctx *c, uint32_t msr, uint64_t v)
 {
     struct vmp_x86_cpu *cpu = c->cpu;
     switch (msr) {
-    case VMP_MSR_EFER: {
+    case VMP_X86_MSR_EFER: {
         uint64_t known = VMP_EFER_SCE | VMP_EFER_LME | VMP_EFER_NXE;
         if (v & ~(known | VMP_EFER_LMA))
             return x86_gp(c, 0);
@@ -167,35 +167,35 @@ static int wrmsr(struct x86_ctx *c, uint32_t msr, uint64_t v)
         cpu->efer = (v & known) | (cpu->efer & VMP_EFER_LMA);
         return 0;
     }
-    case VMP_MSR_STAR: cpu->star = v; return 0;
-    case VMP_MSR_LSTAR:
-    case VMP_MSR_CSTAR:
-    case VMP_MSR_FS_BASE:
-    case VMP_MSR_GS_BASE:
-    case VMP_MSR_KERNEL_GS_BASE:
-    case VMP_MSR_SYSENTER_ESP:
-    case VMP_MSR_SYSENTER_EIP:
+    case VMP_X86_MSR_STAR: cpu->star = v; return 0;
+    case VMP_X86_MSR_LSTAR:
+    case VMP_X86_MSR_CSTAR:
+    case VMP_X86_MSR_FS_BASE:
+    case VMP_X86_MSR_GS_BASE:
+    case VMP_X86_MSR_KERNEL_GS_BASE:
+    case VMP_X86_MSR_SYSENTER_ESP:
+    case VMP_X86_MSR_SYSENTER_EIP:
         if (!canon(cpu, v))
             return x86_gp(c, 0);
-        if (msr == VMP_MSR_LSTAR) cpu->lstar = v;
-        else if (msr == VMP_MSR_CSTAR) cpu->cstar = v;
-        else if (msr == VMP_MSR_FS_BASE) cpu->seg[VMP_FS].base = v;
-        else if (msr == VMP_MSR_GS_BASE) cpu->seg[VMP_GS].base = v;
-        else if (msr == VMP_MSR_KERNEL_GS_BASE) cpu->kernel_gs_base = v;
-        else if (msr == VMP_MSR_SYSENTER_ESP) cpu->sysenter_esp = v;
+        if (msr == VMP_X86_MSR_LSTAR) cpu->lstar = v;
+        else if (msr == VMP_X86_MSR_CSTAR) cpu->cstar = v;
+        else if (msr == VMP_X86_MSR_FS_BASE) cpu->seg[VMP_FS].base = v;
+        else if (msr == VMP_X86_MSR_GS_BASE) cpu->seg[VMP_GS].base = v;
+        else if (msr == VMP_X86_MSR_KERNEL_GS_BASE) cpu->kernel_gs_base = v;
+        else if (msr == VMP_X86_MSR_SYSENTER_ESP) cpu->sysenter_esp = v;
         else cpu->sysenter_eip = v;
         return 0;
-    case VMP_MSR_SFMASK:
+    case VMP_X86_MSR_SFMASK:
         if (v >> 32)
             return x86_gp(c, 0);
         cpu->sfmask = v;
         return 0;
-    case VMP_MSR_TSC_AUX:
+    case VMP_X86_MSR_TSC_AUX:
         if (v >> 32)
             return x86_gp(c, 0);
         cpu->tsc_aux = v;
         return 0;
-    case VMP_MSR_SYSENTER_CS:
+    case VMP_X86_MSR_SYSENTER_CS:
         cpu->sysenter_cs = v & 0xffff;
         return 0;
     default:

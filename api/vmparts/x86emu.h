@@ -51,20 +51,20 @@ struct vmp_x86_event {
 #define VMP_X86_SHADOW_MOVSS 2u
 
 /* MSRs the emulator owns (others go to ops->rdmsr/wrmsr). */
-#define VMP_MSR_TSC 0x10u
-#define VMP_MSR_APIC_BASE 0x1bu
-#define VMP_MSR_SYSENTER_CS 0x174u
-#define VMP_MSR_SYSENTER_ESP 0x175u
-#define VMP_MSR_SYSENTER_EIP 0x176u
-#define VMP_MSR_EFER 0xc0000080u
-#define VMP_MSR_STAR 0xc0000081u
-#define VMP_MSR_LSTAR 0xc0000082u
-#define VMP_MSR_CSTAR 0xc0000083u
-#define VMP_MSR_SFMASK 0xc0000084u
-#define VMP_MSR_FS_BASE 0xc0000100u
-#define VMP_MSR_GS_BASE 0xc0000101u
-#define VMP_MSR_KERNEL_GS_BASE 0xc0000102u
-#define VMP_MSR_TSC_AUX 0xc0000103u
+#define VMP_X86_MSR_TSC 0x10u
+#define VMP_X86_MSR_APIC_BASE 0x1bu
+#define VMP_X86_MSR_SYSENTER_CS 0x174u
+#define VMP_X86_MSR_SYSENTER_ESP 0x175u
+#define VMP_X86_MSR_SYSENTER_EIP 0x176u
+#define VMP_X86_MSR_EFER 0xc0000080u
+#define VMP_X86_MSR_STAR 0xc0000081u
+#define VMP_X86_MSR_LSTAR 0xc0000082u
+#define VMP_X86_MSR_CSTAR 0xc0000083u
+#define VMP_X86_MSR_SFMASK 0xc0000084u
+#define VMP_X86_MSR_FS_BASE 0xc0000100u
+#define VMP_X86_MSR_GS_BASE 0xc0000101u
+#define VMP_X86_MSR_KERNEL_GS_BASE 0xc0000102u
+#define VMP_X86_MSR_TSC_AUX 0xc0000103u
 
 /* Control register bits the emulator acts on. */
 #define VMP_CR0_PE (1u << 0)

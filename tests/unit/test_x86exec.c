@@ -916,7 +916,7 @@ START_TEST(test_system_regs)
     RAX = 0x80000000;
     ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x22, 0xc0 }, 3), VMP_X86_EXCEPTION);
     /* wrmsr EFER.LME then CR4.PAE + CR0.PG activates IA-32e (LMA) */
-    RCX = VMP_MSR_EFER; RAX = VMP_EFER_LME; RDX = 0;
+    RCX = VMP_X86_MSR_EFER; RAX = VMP_EFER_LME; RDX = 0;
     ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x30 }, 2), 0);
     ck_assert_uint_eq(e->cpu.efer, VMP_EFER_LME);
     RAX = VMP_CR0_PE | VMP_CR0_PG | VMP_CR0_ET;
