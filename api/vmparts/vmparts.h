@@ -30,5 +30,6 @@
 /* BIOS, loaders and the reference board (bios.h, pc.h) */
 #include <vmparts/bios.h>
 #include <vmparts/acpi.h>
+#include <vmparts/smbios.h>
 
 #endif

@@ -1,9 +1,35 @@
-/* Writes the ACPI tables (and an SMBIOS dump) of the reference board with
- * N vCPUs into DIR, for tests/acpi/iasl.sh:  dump_acpi N DIR */
+/* Writes the ACPI tables of the reference board with N vCPUs into DIR as
+ * <signature>.dat, and its SMBIOS as DIR/smbios.bin in dmidecode's
+ * --dump-bin layout (entry point at 0, table at 0x20), for
+ * tests/acpi/iasl.sh:  dump_acpi N DIR */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <vmparts/acpi.h>
+#include <vmparts/smbios.h>
+
+static int dump_smbios(unsigned cpus, const char *dir)
+{
+    static uint8_t buf[0x10000];
+    struct vmp_smbios_config cfg;
+    vmp_smbios_config_default(&cfg, cpus, 3ull << 30, 5ull << 30);
+    uint8_t ep[VMP_SMBIOS_EP_LEN];
+    long len = vmp_smbios_build(&cfg, 0x20, buf, sizeof buf, ep);
+    if (len < 0)
+        return (int)len;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/smbios.bin", dir);
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -EIO;
+    static const uint8_t pad[0x20 - VMP_SMBIOS_EP_LEN];
+    int ok = fwrite(ep, 1, sizeof ep, f) == sizeof ep &&
+             fwrite(pad, 1, sizeof pad, f) == sizeof pad &&
+             fwrite(buf, 1, (size_t)len, f) == (size_t)len;
+    if (fclose(f) || !ok)
+        return -EIO;
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -11,13 +37,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s CPUS DIR\n", argv[0]);
         return 2;
     }
+    unsigned cpus = (unsigned)strtoul(argv[1], NULL, 0);
     struct vmp_acpi_config cfg;
-    vmp_acpi_config_default(&cfg, (unsigned)strtoul(argv[1], NULL, 0));
+    vmp_acpi_config_default(&cfg, cpus);
     struct vmp_acpi_tables t;
     int err = vmp_acpi_build(&cfg, 0xE0000, 0x10000, &t);
     if (!err)
         err = vmp_acpi_dump(&t, argv[2]);
     vmp_acpi_tables_free(&t);
+    if (!err)
+        err = dump_smbios(cpus, argv[2]);
     if (err) {
         fprintf(stderr, "dump_acpi: %s\n", vmp_strerror(err));
         return 1;

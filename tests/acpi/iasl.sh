@@ -26,7 +26,6 @@ for cpus in 1 4 255; do
         for f in "$d"/*.dat; do
             name=${f##*/}
             [ "$name" = rsdp.dat ] && continue
-            [ "$name" = smbios.bin ] && continue
             out=$(cd "$d" && iasl -d "$name" 2>&1) || {
                 echo "acpi: $cpus cpus: iasl -d $name failed:"; echo "$out"; status=1; continue; }
             if echo "$out" | grep -qiE 'warning|error'; then
@@ -43,4 +42,26 @@ for cpus in 1 4 255; do
     fi
 done
 [ $status = 0 ] && [ $have_iasl = 1 ] && echo "acpi: iasl -d and recompile clean for 1, 4 and 255 vCPUs"
+
+if ! command -v dmidecode >/dev/null 2>&1; then
+    echo "smbios: SKIP dmidecode (install dmidecode)"
+    exit $status
+fi
+for cpus in 1 4 255; do
+    f="$tmp/$cpus/smbios.bin"
+    out=$(dmidecode --from-dump "$f" 2>&1) || { echo "smbios: dmidecode failed:"; echo "$out"; status=1; continue; }
+    n=$(echo "$out" | grep -c '^Processor Information$' || true)
+    if [ "$n" != "$cpus" ]; then
+        echo "smbios: $cpus cpus: dmidecode lists $n processors"; status=1
+    fi
+    if ! echo "$out" | grep -q 'SMBIOS 3.0.0 present' || ! echo "$out" | grep -q '^End Of Table$'; then
+        echo "smbios: $cpus cpus: no SMBIOS 3.0.0 entry point or no end of table"; status=1
+    fi
+    if echo "$out" | grep -qiE 'invalid|wrong|truncated|checksum|<OUT OF SPEC>|<BAD INDEX>|unknown type'; then
+        echo "smbios: $cpus cpus: dmidecode complains:"
+        echo "$out" | grep -iE 'invalid|wrong|truncated|checksum|<OUT OF SPEC>|<BAD INDEX>|unknown type'
+        status=1
+    fi
+done
+[ $status = 0 ] && echo "smbios: dmidecode reads 1, 4 and 255 processors cleanly"
 exit $status
