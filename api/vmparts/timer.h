@@ -116,6 +116,63 @@ uint32_t vmp_pm_timer_value(struct vmp_pm *pm);
 int vmp_pm_save(const struct vmp_pm *pm, struct vmp_state_writer *w);
 int vmp_pm_load(struct vmp_pm *pm, struct vmp_state_reader *r);
 
+/* ---------------------------------------------------------------------
+ * RTC / CMOS: Motorola MC146818A, index port 0x70 (bit 7 masks NMI), data
+ * port 0x71, optional upper bank at 0x72/0x73 (256-byte CMOS). IRQ8 is the
+ * IRQF bit of register C (high until register C is read).
+ * Time is a host-supplied epoch at creation advanced by the virtual clock;
+ * updates happen once a second with UIP set for the 244 us before each.
+ * DSE (daylight saving) is stored but not applied (PCs leave it clear).
+ * ------------------------------------------------------------------- */
+#define VMP_RTC_PORT 0x70u
+#define VMP_RTC_UIP_NS 244000u
+/* Register indexes and the CMOS bytes a PC BIOS keeps there. */
+#define VMP_RTC_REG_A 0x0Au
+#define VMP_RTC_REG_B 0x0Bu
+#define VMP_RTC_REG_C 0x0Cu
+#define VMP_RTC_REG_D 0x0Du
+#define VMP_CMOS_SHUTDOWN 0x0Fu
+#define VMP_CMOS_FLOPPY 0x10u
+#define VMP_CMOS_EQUIPMENT 0x14u
+#define VMP_CMOS_BASE_MEM_KB 0x15u   /* word */
+#define VMP_CMOS_EXT_MEM_KB 0x17u    /* word, 1M-64M in KiB (also at 0x30) */
+#define VMP_CMOS_CENTURY 0x32u       /* BCD; the FADT CENTURY field */
+#define VMP_CMOS_MEM_16M_64K 0x34u   /* word, 16M-4G in 64 KiB units */
+#define VMP_CMOS_BOOT_ORDER 0x3Du    /* Bochs/SeaBIOS convention */
+#define VMP_CMOS_MEM_4G_64K 0x5Bu    /* 3 bytes, above 4G in 64 KiB units */
+
+struct vmp_rtc_config {
+    int64_t epoch;   /* seconds since 1970-01-01 00:00:00 UTC, 0..year 9999 */
+    bool extended;   /* 256 bytes of CMOS, upper bank on base+2/base+3 */
+};
+
+struct vmp_rtc;
+
+/* irq8 may be NULL. The time registers start in BCD, 24-hour mode with
+ * register A = 0x26 (32.768 kHz, 1024 Hz periodic rate) as a BIOS leaves
+ * them; the century byte is set from the epoch. */
+struct vmp_rtc *vmp_rtc_create(const struct vmp_env *env, struct vmp_irq *irq8,
+                               const struct vmp_rtc_config *cfg);
+void vmp_rtc_destroy(struct vmp_rtc *rtc);
+/* The RESET pin (MC146818A "RESET"): clears PIE, AIE, UIE, SQWE and the
+ * register C flags; time and RAM are kept. */
+void vmp_rtc_reset(struct vmp_rtc *rtc);
+extern const struct vmp_io_ops vmp_rtc_io_ops;
+/* Maps base..base+1 (base+3 with extended CMOS). */
+int vmp_rtc_attach(struct vmp_rtc *rtc, struct vmp_space *pio, uint64_t base);
+/* Direct CMOS access for the BIOS: indexes 0x0E..0x7F (or 0xFF) are RAM;
+ * lower indexes behave as a guest access would. Out of range: 0xFF/no-op. */
+uint8_t vmp_rtc_cmos_read(struct vmp_rtc *rtc, unsigned index);
+void vmp_rtc_cmos_write(struct vmp_rtc *rtc, unsigned index, uint8_t value);
+bool vmp_rtc_nmi_masked(const struct vmp_rtc *rtc);
+/* Set or read the time as seconds since 1970 (in the current BCD/binary
+ * and 12/24-hour format, century byte included). get returns -1 when the
+ * registers do not hold a valid date. */
+int vmp_rtc_set_time(struct vmp_rtc *rtc, int64_t epoch);
+int64_t vmp_rtc_get_time(struct vmp_rtc *rtc);
+int vmp_rtc_save(const struct vmp_rtc *rtc, struct vmp_state_writer *w);
+int vmp_rtc_load(struct vmp_rtc *rtc, struct vmp_state_reader *r);
+
 #ifdef __cplusplus
 }
 #endif
