@@ -31,5 +31,7 @@
 #include <vmparts/bios.h>
 #include <vmparts/acpi.h>
 #include <vmparts/smbios.h>
+#include <vmparts/bios_svc.h>
+#include <vmparts/storage.h>
 
 #endif
