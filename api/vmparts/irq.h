@@ -139,6 +139,7 @@ void vmp_apic_bus_set_lint(void *bus, unsigned pin, bool level);
 #define VMP_LAPIC_BASE_DEFAULT 0xFEE00000ull
 #define VMP_LAPIC_TIMER_HZ_DEFAULT 1000000000ull /* 1 GHz bus clock */
 #define VMP_TSC_HZ_DEFAULT 2000000000ull
+#define VMP_LAPIC_MIN_PERIOD_NS_DEFAULT 100000ull /* 100 us */
 
 /* MSRs the LAPIC owns (vmp_lapic_msr_read/write). */
 #define VMP_MSR_APIC_BASE 0x1B
@@ -159,6 +160,10 @@ struct vmp_lapic_cfg {
                           * (what firmware sets up, for embedders without one) */
     uint64_t timer_hz;   /* timer input clock before the divider; 0 = default */
     uint64_t tsc_hz;     /* TSC frequency for TSC-deadline; 0 = default */
+    /* Shortest periodic-timer period actually re-armed (a guest asking for
+     * a 1 ns period would otherwise own the host); 0 = default. The
+     * current-count register still follows the programmed period. */
+    uint64_t min_period_ns;
     /* The guest's TSC now; NULL = ticks of tsc_hz since virtual time 0. */
     uint64_t (*read_tsc)(void *opaque);
     /* Something became deliverable (interrupt, NMI, INIT, SIPI): wake the

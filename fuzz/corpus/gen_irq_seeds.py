@@ -42,17 +42,18 @@ write('pic', 3, pic_init + irq(1, 1) + pio_r(3, 0) + pio_w(0, 1, 0x02) + pio_w(0
 write('pic', 4, pio_w(0, 0, 0x1B) + pio_w(0, 1, 0x20) + pio_w(0, 1, 0x04) + pio_w(0, 1, 0x03) +
       pio_w(0, 0, 0x80) + irq(3, 1) + irq(4, 1) + pio_r(3, 0) + pio_r(3, 0) + pio_r(3, 0))
 
-# IOAPIC harness: MMIO window 0 = IOAPIC, 1 = LAPIC 0, 2 = LAPIC 1; lines
-# 0-23 are the pins.
+# IOAPIC harness: a first byte picks the version (bit 0: 0x11, else 0x20);
+# MMIO window 0 = IOAPIC, 1 = LAPIC 0, 2 = LAPIC 1; lines 0-23 are the pins;
+# PIO window 0 is the vCPU port (read offset: bit 0 CPU, 2:1 ack/NMI/INIT/SIPI).
 def ioreg(n, val):
     return mmio_w(0, 0, n) + mmio_w(0, 0x10, val)
 lapic_on = mmio_w(1, 0xF0, 0x1FF) + mmio_w(2, 0xF0, 0x1FF)
-write('ioapic', 1, lapic_on + ioreg(0x10 + 2 * 4, 0x8030) + ioreg(0x11 + 2 * 4, 0) +
-      irq(4, 1) + mmio_w(1, 0xB0, 0) + irq(4, 0) + SAVE)
-write('ioapic', 2, lapic_on + ioreg(0x10 + 2 * 9, 0x0941) + ioreg(0x11 + 2 * 9, 0x03000000) +
+write('ioapic', 1, b'\x00' + lapic_on + ioreg(0x10 + 2 * 4, 0x8030) + ioreg(0x11 + 2 * 4, 0) +
+      irq(4, 1) + pio_r(0, 1) + mmio_w(2, 0xB0, 0) + irq(4, 0) + SAVE)
+write('ioapic', 2, b'\x00' + lapic_on + ioreg(0x10 + 2 * 9, 0x0941) + ioreg(0x11 + 2 * 9, 0x03000000) +
       mmio_w(1, 0xD0, 0x01000000) + mmio_w(2, 0xD0, 0x02000000) + irq(9, 1) + irq(9, 0) +
       mmio_w(0, 0, 1) + mmio_r(0, 0x10) + mmio_w(0, 0x40, 0x41) + SAVE)
-write('ioapic', 3, lapic_on + ioreg(0x10, 0x700) + irq(0, 1) + ioreg(0x12, 0x400) + irq(1, 1) +
+write('ioapic', 3, b'\x01' + lapic_on + ioreg(0x10, 0x700) + irq(0, 1) + ioreg(0x12, 0x400) + irq(1, 1) +
       ioreg(0x14, 0x500) + irq(2, 1) + ioreg(0x16, 0x10020) + irq(3, 1) + ioreg(0x16, 0x8020) + SAVE)
 
 # LAPIC harness: MMIO windows 0 = LAPIC 0, 1 = LAPIC 1, 2 = IOAPIC; PIO 0x20,

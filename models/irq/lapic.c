@@ -291,6 +291,8 @@ static void timer_fire(void *opaque)
          * does not drift the period. */
         l->timer_start = l->timer_due;
         uint64_t ns = count_ns(l, l->timer_initial);
+        if (ns < l->cfg.min_period_ns)
+            ns = l->cfg.min_period_ns;
         if (l->timer_initial && l->timer_start + ns > l->timer_start)
             timer_arm(l, l->timer_start + ns);
         break;
@@ -906,6 +908,8 @@ struct vmp_lapic *vmp_lapic_create(const struct vmp_env *env, struct vmp_apic_bu
         l->cfg.timer_hz = VMP_LAPIC_TIMER_HZ_DEFAULT;
     if (!l->cfg.tsc_hz)
         l->cfg.tsc_hz = VMP_TSC_HZ_DEFAULT;
+    if (!l->cfg.min_period_ns)
+        l->cfg.min_period_ns = VMP_LAPIC_MIN_PERIOD_NS_DEFAULT;
     l->timer = vmp_timer_create(env->clock, timer_fire, l);
     if (!l->timer || apic_bus_join(bus, l, cfg->apic_id & (cfg->x2apic ? ~0u : 0xFFu))) {
         vmp_timer_destroy(l->timer);

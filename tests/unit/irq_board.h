@@ -39,6 +39,7 @@ static inline void tb_init(struct tb *b, unsigned n, bool x2apic, const uint32_t
             .apic_id = ids ? ids[i] : i,
             .bsp = i == 0,
             .x2apic = x2apic,
+            .min_period_ns = 1, /* exact periods for the timer tests */
             .kick = tb_kick,
             .opaque = &b->kicks[i],
         };

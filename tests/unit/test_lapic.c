@@ -172,6 +172,33 @@ START_TEST(timer_periodic)
 }
 END_TEST
 
+START_TEST(timer_period_floor)
+{
+    /* A 1-count periodic timer at 1 GHz would interrupt every ns; the
+     * re-arm interval is floored at min_period_ns (default 100 us) so a
+     * guest cannot stall the host. The first expiry is exact. */
+    struct vmp_clock *clock = vmp_clock_create(NULL, NULL);
+    struct vmp_env env = { .clock = clock };
+    struct vmp_apic_bus *bus = vmp_apic_bus_create(&env);
+    unsigned kicks = 0;
+    struct vmp_lapic_cfg cfg = { .apic_id = 0, .bsp = true, .kick = tb_kick, .opaque = &kicks };
+    struct vmp_lapic *l = vmp_lapic_create(&env, bus, &cfg);
+    vmp_lapic_io_ops.write(l, 0xF0, 0x1FF, 4);
+    vmp_lapic_io_ops.write(l, 0x3E0, 0xB, 4);
+    vmp_lapic_io_ops.write(l, 0x320, 0x20040, 4);
+    vmp_lapic_io_ops.write(l, 0x380, 1, 4);
+    vmp_clock_advance(clock, 1);
+    ck_assert(vmp_lapic_irr_test(l, 0x40));
+    kicks = 0;
+    vmp_clock_advance(clock, 1000000 - 1);
+    ck_assert_uint_le(kicks, 10);
+    ck_assert_uint_ge(kicks, 9);
+    vmp_lapic_destroy(l);
+    vmp_apic_bus_destroy(bus);
+    vmp_clock_destroy(clock);
+}
+END_TEST
+
 START_TEST(timer_tsc_deadline)
 {
     /* §11.5.4.1: in TSC-deadline mode IA32_TSC_DEADLINE arms the timer,
@@ -674,6 +701,7 @@ Suite *lapic_suite(void)
     tcase_add_test(tc, tpr_ppr_cr8);
     tcase_add_test(tc, timer_oneshot);
     tcase_add_test(tc, timer_periodic);
+    tcase_add_test(tc, timer_period_floor);
     tcase_add_test(tc, timer_tsc_deadline);
     tcase_add_test(tc, timer_tsc_callback);
     tcase_add_test(tc, icr_delivery_modes);
