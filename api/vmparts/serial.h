@@ -8,8 +8,8 @@
  *    divisor latch behind LCR.DLAB;
  *  - 16-byte receive FIFO with FCR enable/reset and trigger levels 1, 4, 8,
  *    14; 16450 mode (one holding register) when FCR0 is clear;
- *  - the five interrupt sources in priority order: receiver
- *    line status, received data available (at the trigger level),
+ *  - the five interrupt sources in priority order: receiver line
+ *    status, received data available (at the trigger level),
  *    character timeout (4 character times, from the divisor and LCR, on
  *    the virtual clock, base clock 1.8432 MHz), THR empty, modem status;
  *    IIR bits 7:6 set while the FIFOs are enabled;
@@ -40,9 +40,11 @@
  *    would.
  *  - A divisor of 0 is taken as 65536 (the 16-bit counter wraps).
  *  - vmp_uart_reset() is the datasheet's Master Reset (reset configuration
- *    table): the
- *    divisor latch and SCR keep their values; create sets divisor 12
- *    (9600 baud), since the power-on value is undefined.
+ *    table): the divisor latch and SCR keep their values; create sets
+ *    divisor 12 (9600 baud), since the power-on value is undefined.
+ *  - Reads have the datasheet's side effects (IIR acknowledges THRE, LSR
+ *    clears the error bits, MSR the deltas, RBR pops the FIFO); an
+ *    embedder that inspects registers for debugging should use save.
  *
  * Needs env->clock (character timeout). env->log may be NULL. */
 #ifndef VMPARTS_SERIAL_H

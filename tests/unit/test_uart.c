@@ -583,6 +583,39 @@ START_TEST(bounded_memory)
 }
 END_TEST
 
+START_TEST(os_driver_probe)
+{
+    /* The checks a PC OS serial driver makes to identify the part (Linux's
+     * 8250 autoconfig does these): IER keeps exactly bits 3:0; loopback
+     * with RTS|OUT2 shows CTS|DCD in MSR 7:4; FCR = 0xE7 gives IIR 7:6 = 11
+     * (16550A, working FIFO) with bit 5 clear (no 64-byte 16750 FIFO); an
+     * enhanced-register probe (LCR = 0xBF) reads the IIR, not an EFR of 0;
+     * IER bit 6 (XScale UUE) does not stick. */
+    wr(IER, 0x00);
+    ck_assert_uint_eq(rd(IER) & 0x0F, 0x00);
+    wr(IER, 0x0F);
+    ck_assert_uint_eq(rd(IER) & 0x0F, 0x0F);
+    wr(IER, 0x00);
+    wr(MCR, 0x1A);
+    ck_assert_uint_eq(rd(MSR) & 0xF0, 0x90);
+    wr(MCR, 0x00);
+    wr(FCR, 0xE7);
+    ck_assert_uint_eq(rd(IIR) >> 6, 3);
+    ck_assert_uint_eq(rd(IIR) & 0x20, 0);
+    wr(LCR, 0xBF);
+    ck_assert_uint_ne(rd(IIR), 0);
+    wr(LCR, 0x00);
+    wr(IER, 0x40);
+    ck_assert_uint_eq(rd(IER), 0x00);
+    /* The transmit-interrupt check at port open: enabling ETBEI with an
+     * empty transmitter shows THRE in IIR at once. */
+    wr(MCR, 0x0B);
+    wr(IER, 0x02);
+    ck_assert_uint_eq(rd(LSR) & 0x40, 0x40);
+    ck_assert_uint_eq(rd(IIR), 0xC2);
+}
+END_TEST
+
 static int save_fn(const void *m, struct vmp_state_writer *w) { return vmp_uart_save(m, w); }
 static int load_fn(void *m, struct vmp_state_reader *r) { return vmp_uart_load(m, r); }
 
@@ -689,6 +722,7 @@ Suite *uart_suite(void)
     tcase_add_test(tc, save_load_roundtrip);
     tcase_add_test(tc, load_rejects_bad_state);
     tcase_add_test(tc, create_needs_clock);
+    tcase_add_test(tc, os_driver_probe);
     suite_add_tcase(s, tc);
     return s;
 }
