@@ -80,6 +80,19 @@ static void bar_toggle(void *o, uint64_t n)
                         i & 1 ? PCI_COMMAND_MEMORY : 0, 2);
 }
 
+static void msi_notify(void *o, uint64_t n)
+{
+    struct ctx *c = o;
+    for (uint64_t i = 0; i < n; i++)
+        vmp_pci_msi_notify(&c->fn[0], 0);
+}
+
+static void on_msg(void *opaque, uint64_t addr, uint32_t data)
+{
+    (void)opaque;
+    bench_sink(addr ^ data);
+}
+
 static uint64_t bar_rd(void *dev, uint64_t off, unsigned size)
 {
     (void)dev;
@@ -110,6 +123,11 @@ int main(void)
         }
         vmp_pci_cfg_write(&c.fn[i], PCI_BASE_ADDRESS_0, 0xC0000000u + 0x1000 * i, 4);
     }
+    struct vmp_msi_sink sink = { on_msg, NULL };
+    vmp_pci_func_set_msi_sink(&c.fn[0], &sink);
+    unsigned msi = (unsigned)vmp_pci_cap_find(&c.fn[0], PCI_CAP_ID_MSI, 0);
+    vmp_pci_cfg_write(&c.fn[0], msi + PCI_MSI_ADDRESS_LO, 0xFEE00000u, 4);
+    vmp_pci_cfg_write(&c.fn[0], msi + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE, 2);
     bench_median_ns(cf8_read, &c, ITERS, 1); /* warm-up */
     bench_report("pci config read, CF8 write + CFC read", bench_median_ns(cf8_read, &c, ITERS, RUNS), "ns/op");
     bench_report("pci config read, CFC read (address latched)", bench_median_ns(cfc_only, &c, ITERS, RUNS), "ns/op");
@@ -117,6 +135,7 @@ int main(void)
     bench_report("pci bus scan read, CF8 + CFC (16 slots, 9 present)", bench_median_ns(cf8_scan, &c, ITERS, RUNS), "ns/op");
     bench_report("pci bus scan read, ECAM (16 slots, 9 present)", bench_median_ns(ecam_scan, &c, ITERS, RUNS), "ns/op");
     bench_report("pci command write toggling a BAR map/unmap, ECAM", bench_median_ns(bar_toggle, &c, ITERS / 4, RUNS), "ns/op");
+    bench_report("pci MSI notify (64-bit, maskable, unmasked) to a sink", bench_median_ns(msi_notify, &c, ITERS, RUNS), "ns/op");
     for (unsigned i = 0; i < NFN; i++) {
         vmp_pci_func_detach(&c.fn[i]);
         vmp_pci_func_fini(&c.fn[i]);

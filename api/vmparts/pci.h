@@ -227,7 +227,7 @@ unsigned vmp_pci_msi_vectors(const struct vmp_pci_func *f);
 
 /* Signal vector: sent, or held pending while masked. A vector at or
  * beyond the allocated count is signalled as vector % allocated.
- * -ENODEV if MSI is absent or disabled (use INTx then). */
+ * -ENODEV if MSI is absent or disabled, or MSI-X is enabled. */
 int vmp_pci_msi_notify(struct vmp_pci_func *f, unsigned vector);
 
 /* ------------------------------------------------------------------ */

@@ -69,7 +69,8 @@ static void msi_send(struct vmp_pci_func *f, unsigned v)
 
 int vmp_pci_msi_notify(struct vmp_pci_func *f, unsigned vector)
 {
-    if (!vmp_pci_msi_enabled(f))
+    /* PCIe §7.7.2.2: with MSI-X enabled the function must not use MSI. */
+    if (!vmp_pci_msi_enabled(f) || vmp_pci_msix_enabled(f))
         return -ENODEV;
     unsigned v = vector % vmp_pci_msi_vectors(f);
     if (f->msi.maskable && (vmp_pci_get32(f, vmp_msi_mask_reg(f)) >> v & 1)) {

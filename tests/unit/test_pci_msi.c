@@ -405,6 +405,9 @@ START_TEST(msix_send)
     ck_assert_int_eq(vmp_pci_msix_notify(&x->fn, 65), VMP_PCI_MSG_SENT);
     ck_assert_int_eq(vmp_pci_msix_notify(&x->fn, 0), VMP_PCI_MSG_SENT);
     ck_assert_int_eq(vmp_pci_msix_notify(&x->fn, NVEC), -EINVAL);
+    /* PCIe §7.7.2.2: with MSI-X enabled, MSI is not used even if enabled. */
+    msi_program(x, 0);
+    ck_assert_int_eq(vmp_pci_msi_notify(&x->fn, 0), -ENODEV);
     ck_assert_uint_eq(x->msgs.count, 2);
     ck_assert_uint_eq(x->msgs.addr[0], 0x2FEE00000ull);
     ck_assert_uint_eq(x->msgs.data[0], 0x41);
