@@ -127,7 +127,8 @@ struct vmp_pci_func {
  * is used for guest-triggered warnings; name prefixes them. */
 void vmp_pci_func_init(struct vmp_pci_func *f, const struct vmp_env *env,
                        const char *name, const struct vmp_pci_id *id);
-/* Detaches and frees what the helpers allocated (the MSI-X table). */
+/* Frees what the helpers allocated (the MSI-X table). Touches no space:
+ * call vmp_pci_func_detach first if the spaces outlive the function. */
 void vmp_pci_func_fini(struct vmp_pci_func *f);
 void vmp_pci_func_set_hooks(struct vmp_pci_func *f,
                             const struct vmp_pci_func_hooks *hooks, void *opaque);
@@ -296,6 +297,8 @@ struct vmp_pci_host;
  * (host bridge class 06/00) is attached there. config may be NULL. */
 struct vmp_pci_host *vmp_pci_host_create(const struct vmp_env *env, struct vmp_space *cfg,
                                          const struct vmp_pci_host_config *config);
+/* Touches no space (its regions stay mapped): destroy the spaces, or stop
+ * using them, along with the host. */
 void vmp_pci_host_destroy(struct vmp_pci_host *h);
 void vmp_pci_host_reset(struct vmp_pci_host *h);
 struct vmp_pci_func *vmp_pci_host_func(struct vmp_pci_host *h);

@@ -509,6 +509,14 @@ START_TEST(bar_move)
     x->io.mem[0] = 0x77;
     ck_assert_uint_eq(vmp_space_read(x->pio, 0xD000, 1), 0x77);
     ck_assert_uint_eq(vmp_space_read(x->pio, 0xC000, 1), 0xFF);
+    /* 64-bit BAR: the high dword moves it between 4 GiB windows. */
+    ecam_write(x, DEV, PCI_BASE_ADDRESS_2, 0, 4);
+    ecam_write(x, DEV, PCI_BASE_ADDRESS_3, 0x2, 4);
+    ck_assert_ptr_eq(vmp_space_lookup(x->mmio, 0x200000000ull, NULL), &x->m64);
+    ecam_write(x, DEV, PCI_BASE_ADDRESS_3, 0x4, 4);
+    ck_assert_ptr_null(vmp_space_lookup(x->mmio, 0x200000000ull, NULL));
+    ck_assert_ptr_eq(vmp_space_lookup(x->mmio, 0x400000000ull, NULL), &x->m64);
+    ck_assert_uint_eq(vmp_pci_bar_addr(&x->fn, 2), 0x400000000ull);
     /* Sizing while enabled parks the I/O BAR beyond 64 K: unmapped. */
     ecam_write(x, DEV, PCI_BASE_ADDRESS_0, 0xFFFFFFFFu, 4);
     ck_assert(!vmp_pci_bar_mapped(&x->fn, 0));
