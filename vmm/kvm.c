@@ -518,6 +518,13 @@ static void *cpu_thread(void *arg)
         }
     }
     vmp_machine_unlock(m);
+    if (getenv("VMP_DEBUG")) {
+        struct vmp_vcpu_regs g;
+        if (k_get_regs(c, &g) == 0)
+            fprintf(stderr, "vmp: debug: vCPU %u stopped at rip 0x%llx (%s)\n", c->index,
+                    (unsigned long long)g.rip,
+                    c->state == CPU_WAIT_SIPI ? "waiting for SIPI" : "running");
+    }
     return NULL;
 }
 

@@ -28,3 +28,12 @@ $(BUILD)/guests/aux/%.elf: tests/guests/aux/%.c $(GUEST_LIB) tests/guests/lib/gu
 
 guests: $(GUEST_ELFS) $(GUEST_AUX)
 .PHONY: guests
+
+# The demo: installs what is missing, builds, and boots the demo guest on
+# the terminal (keys are echoed; q ends it). Status 1 from vmp is the
+# guest's debug exit 0, i.e. success.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@st=0; $(BUILD)/vmp --accel kvm --kernel $(BUILD)/guests/demo.elf --smp 2 --mem 64M \
+	    || st=$$?; [ $$st -eq 1 ]
+.PHONY: demo
