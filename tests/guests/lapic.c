@@ -54,6 +54,12 @@ void test_main(void)
     wait_ticks(10, 2000000);
     us = pm_us(pm_timer() - t0);
     lapic_write(LAPIC_TIMER_ICR, 0); /* stop */
+    /* A tick that fired after the last HLT is still in the IRR (writing
+     * the initial count does not clear it): take it now, so it is not
+     * counted against the next mode. */
+    sti();
+    pm_delay_us(2000);
+    cli();
     check(ticks >= 10, "lapic-periodic", "%u interrupts in %u us", ticks, us);
     check(us >= 9500 && us < 200000, "lapic-periodic-rate", "10 periods of 1 ms took %u us", us);
     uint32_t ccr = lapic_read(LAPIC_TIMER_CCR);
