@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -50,6 +51,7 @@ struct vmp_board {
     struct vmp_ioapic *ioapic;
     struct vmp_pit *pit;
     struct vmp_pm *pm;
+    struct vmp_rtc *rtc;
     struct vmp_board_cpu cpu[VMP_CFG_MAX_CPUS];
 };
 
@@ -182,6 +184,27 @@ static int setup_ram(struct vmp_machine *m)
     return r < 0 ? vmp_err("guest memory layout: %s", vmp_strerror(r)) : 0;
 }
 
+/* CMOS memory-size bytes (IBM AT BIOS and SeaBIOS conventions). */
+static void cmos_memory(struct vmp_rtc *rtc, struct vmp_machine *m)
+{
+    uint64_t ext = m->low_end > 0x100000 ? (m->low_end - 0x100000) >> 10 : 0;
+    uint64_t ext16 = ext > 0xFFFF ? 0xFFFF : ext;
+    uint64_t above16 = m->low_end > 0x1000000 ? (m->low_end - 0x1000000) >> 16 : 0;
+    uint64_t above4g = m->ram_size > m->low_end ? (m->ram_size - m->low_end) >> 16 : 0;
+    if (above16 > 0xFFFF)
+        above16 = 0xFFFF;
+    vmp_rtc_cmos_write(rtc, VMP_CMOS_BASE_MEM_KB, 640 & 0xFF);
+    vmp_rtc_cmos_write(rtc, VMP_CMOS_BASE_MEM_KB + 1, 640 >> 8);
+    vmp_rtc_cmos_write(rtc, VMP_CMOS_EXT_MEM_KB, (uint8_t)ext16);
+    vmp_rtc_cmos_write(rtc, VMP_CMOS_EXT_MEM_KB + 1, (uint8_t)(ext16 >> 8));
+    vmp_rtc_cmos_write(rtc, 0x30, (uint8_t)ext16);
+    vmp_rtc_cmos_write(rtc, 0x31, (uint8_t)(ext16 >> 8));
+    vmp_rtc_cmos_write(rtc, VMP_CMOS_MEM_16M_64K, (uint8_t)above16);
+    vmp_rtc_cmos_write(rtc, VMP_CMOS_MEM_16M_64K + 1, (uint8_t)(above16 >> 8));
+    for (unsigned i = 0; i < 3; i++)
+        vmp_rtc_cmos_write(rtc, VMP_CMOS_MEM_4G_64K + i, (uint8_t)(above4g >> (8 * i)));
+}
+
 int vmp_board_create(struct vmp_machine *m)
 {
     struct vmp_board *b = calloc(1, sizeof *b);
@@ -232,6 +255,13 @@ int vmp_board_create(struct vmp_machine *m)
     if (!b->pit || vmp_pit_attach(b->pit, m->pio, VMP_PIT_PORT) < 0 ||
         vmp_pit_attach_port61(b->pit, m->pio, VMP_PIT_PORT61) < 0)
         return vmp_err("board: cannot create the PIT");
+    /* RTC/CMOS at 0x70 (256 bytes, IRQ 8), set to the host's time, with the
+     * memory sizes a BIOS would leave in CMOS. */
+    struct vmp_rtc_config rc = {.epoch = (int64_t)time(NULL), .extended = true};
+    b->rtc = vmp_rtc_create(&m->env, vmp_irq_line_source(b->isa[8]), &rc);
+    if (!b->rtc || vmp_rtc_attach(b->rtc, m->pio, VMP_RTC_PORT) < 0)
+        return vmp_err("board: cannot create the RTC");
+    cmos_memory(b->rtc, m);
     struct vmp_pm_config pmc = {.tmr_val_ext = true, .sci_en = true,
                                 .power_off = on_power_off, .opaque = m};
     b->pm = vmp_pm_create(&m->env, vmp_irq_line_source(b->isa[9]), &pmc);
@@ -313,6 +343,7 @@ void vmp_board_destroy(struct vmp_machine *m)
             close(b->console_fd);
         vmp_pit_destroy(b->pit);
         vmp_pm_destroy(b->pm);
+        vmp_rtc_destroy(b->rtc);
         for (unsigned i = 0; i < VMP_CFG_MAX_CPUS; i++)
             vmp_lapic_destroy(b->cpu[i].lapic);
         vmp_ioapic_destroy(b->ioapic);
