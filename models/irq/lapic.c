@@ -661,7 +661,7 @@ static bool reg_write(struct vmp_lapic *l, unsigned off, uint64_t v)
                 return false;
             l->icr = v;
         } else {
-            l->icr = (l->icr & 0xFFFFFFFF00000000ull) | (v32 & 0x000CDFFFu);
+            l->icr = (l->icr & 0xFFFFFFFF00000000ull) | (v32 & 0x000CCFFFu);
         }
         send_icr(l);
         return true;

@@ -284,6 +284,9 @@ START_TEST(icr_delivery_modes)
     ck_assert(vmp_lapic_irr_test(b.cpu[2], 0x45));
     ck_assert(!vmp_lapic_irr_test(b.cpu[1], 0x45));
     ck_assert(!(tb_rd(&b, 0, 0x300) & (1u << 12))); /* delivery status idle */
+    /* Delivery status is read-only; reserved bits 13, 16-17, 20-31 too. */
+    tb_ipi(&b, 0, 2, 0xFFF3F045);
+    ck_assert_uint_eq(tb_rd(&b, 0, 0x300), 0x0000C045);
     ck_assert_uint_eq(tb_rd(&b, 0, 0x310), 2u << 24);
     /* Lowest priority among 1 and 2 (physical broadcast, all but self):
      * CPU 2 has 0x45 pending (APR 0x40), CPU 1 wins. */
