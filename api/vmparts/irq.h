@@ -218,6 +218,11 @@ int vmp_lapic_take_sipi(struct vmp_lapic *lapic);
 /* Anything at all pending (wakes a halted vCPU when IF allows). */
 bool vmp_lapic_wants_wakeup(const struct vmp_lapic *lapic, uint64_t rflags);
 
+/* The guest's TSC jumped (IA32_TSC written, TSC offset changed): re-arm an
+ * armed TSC deadline against the new TSC (it is kept as a TSC value but
+ * timed in virtual ns). */
+void vmp_lapic_tsc_changed(struct vmp_lapic *lapic);
+
 /* CR8 is TPR[7:4] (SDM §11.8.6). */
 void vmp_lapic_set_cr8(struct vmp_lapic *lapic, uint8_t cr8);
 uint8_t vmp_lapic_get_cr8(const struct vmp_lapic *lapic);
@@ -252,7 +257,8 @@ struct vmp_ioapic_cfg {
 
 /* out: where interrupt messages go (normally vmp_apic_bus_msi_sink); the
  * struct is copied. Register vmp_ioapic_eoi as an EOI listener of the bus
- * (vmp_ioapic_create_on_bus does both). */
+ * (vmp_ioapic_create_on_bus does both, and its destroy leaves the bus; with
+ * plain create, remove the listener before destroying). */
 struct vmp_ioapic *vmp_ioapic_create(const struct vmp_env *env,
                                      const struct vmp_msi_sink *out,
                                      const struct vmp_ioapic_cfg *cfg);

@@ -324,6 +324,12 @@ static void tsc_deadline_write(struct vmp_lapic *l, uint64_t v)
     timer_arm(l, now + ns < now ? VMP_TIME_NEVER - 1 : now + ns);
 }
 
+void vmp_lapic_tsc_changed(struct vmp_lapic *l)
+{
+    if (timer_mode(l) == TIMER_TSC && l->tsc_deadline && vmp_timer_armed(l->timer))
+        tsc_deadline_write(l, l->tsc_deadline);
+}
+
 static void dcr_write(struct vmp_lapic *l, uint32_t v)
 {
     uint32_t cur = current_count(l);

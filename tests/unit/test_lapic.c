@@ -267,6 +267,18 @@ START_TEST(timer_tsc_callback)
     ck_assert(!vmp_lapic_irr_test(l, 0x40));
     vmp_clock_advance(clock, 1);
     ck_assert(vmp_lapic_irr_test(l, 0x40));
+    vmp_lapic_ack(l);
+    vmp_lapic_io_ops.write(l, 0xB0, 0, 4);
+    /* The guest's TSC jumps back by 1000 ticks after arming: the deadline
+     * is 1000 ns further away once the backend says so. */
+    tsc = 2000000;
+    vmp_lapic_msr_write(l, VMP_MSR_TSC_DEADLINE, 2000100);
+    tsc = 1999000;
+    vmp_lapic_tsc_changed(l);
+    vmp_clock_advance(clock, 1099);
+    ck_assert(!vmp_lapic_irr_test(l, 0x40));
+    vmp_clock_advance(clock, 1);
+    ck_assert(vmp_lapic_irr_test(l, 0x40));
     vmp_lapic_destroy(l);
     vmp_apic_bus_destroy(bus);
     vmp_clock_destroy(clock);
@@ -606,6 +618,23 @@ START_TEST(x2apic_logical)
     vmp_lapic_msr_write(b.cpu[0], 0x830, (uint64_t)17 << 32 | 0x52);
     ck_assert(vmp_lapic_irr_test(b.cpu[3], 0x52));
     ck_assert(!vmp_lapic_irr_test(b.cpu[1], 0x52));
+    /* Lowest priority inside cluster 1: ID 16 is at TPR 0x80. */
+    vmp_lapic_msr_write(b.cpu[2], 0x808, 0x80);
+    vmp_lapic_msr_write(b.cpu[0], 0x830, (uint64_t)0x00010003 << 32 | 0x953);
+    ck_assert(!vmp_lapic_irr_test(b.cpu[2], 0x53));
+    ck_assert(vmp_lapic_irr_test(b.cpu[3], 0x53));
+    /* Shorthand all-but-self through the x2APIC ICR. */
+    vmp_lapic_msr_write(b.cpu[1], 0x830, 0xC0054);
+    for (unsigned i = 0; i < 4; i++)
+        ck_assert(vmp_lapic_irr_test(b.cpu[i], 0x54) == (i != 1));
+    /* IOAPIC-style 8-bit messages still reach x2APIC-mode LAPICs: physical
+     * ID 1, and 0xFF as broadcast. */
+    struct vmp_msi_sink msi = vmp_apic_bus_msi_sink(b.bus);
+    vmp_msi_send(&msi, 0xFEE01000, 0x55);
+    ck_assert(vmp_lapic_irr_test(b.cpu[1], 0x55) && !vmp_lapic_irr_test(b.cpu[0], 0x55));
+    vmp_msi_send(&msi, 0xFEEFF000, 0x56);
+    for (unsigned i = 0; i < 4; i++)
+        ck_assert(vmp_lapic_irr_test(b.cpu[i], 0x56));
     tb_free(&b);
 }
 END_TEST
