@@ -10,7 +10,7 @@
  *   STEP:    u32: bits 2..11 count, bits 0..1 the unit (ns, us, ms, 10 ms)
  *   IRQ:     line u8, level u8
  *   DMA:     offset u32, len u8, bytes (len of them) into guest RAM
- *   SAVE:    (none) run the board's save/load round trip hook
+ *   SAVE:    (none) run the board's save/load hook (see fuzz_state.h)
  * Addresses are window bases (the harness lists where its devices sit)
  * plus the offset, so nearly every access lands on a register. */
 #ifndef FUZZ_OPS_H
@@ -51,7 +51,13 @@ struct fuzz_board {
     unsigned n_mmio_win;
     uint64_t cfg_win[FUZZ_MAX_WINDOWS];
     unsigned n_cfg_win;
-    struct vmp_clock *clock;      /* manual clock */
+    struct vmp_clock *clock;      /* manual clock, or one on host_now */
+    /* When set, the clock was created with fuzz_host_time as its source and
+     * this as opaque: a STEP moves host time and runs the clock as a VMM's
+     * event loop would, so timers fire late (after the step) and models
+     * must catch up from vmp_clock_now(). After each step no timer may be
+     * left due (a model that cannot catch up is a bug). */
+    uint64_t *host_now;
     struct vmp_irq *lines[FUZZ_MAX_LINES]; /* inputs the fuzzer may drive */
     unsigned n_lines;
     struct vmp_mem *mem;
@@ -61,6 +67,9 @@ struct fuzz_board {
     int (*save_load)(void *opaque);
     void *opaque;
 };
+
+/* The time source for host_now boards. */
+uint64_t fuzz_host_time(void *opaque);
 
 /* Run every op in the input against the board. */
 void fuzz_run_ops(struct fuzz_board *b, struct fuzz_in *in);
