@@ -124,6 +124,10 @@ static bool bar_target(const struct vmp_pci_func *f, unsigned i, struct vmp_spac
     return true;
 }
 
+static const char *const bar_names[VMP_PCI_ROM_BAR + 1] = {
+    "BAR0", "BAR1", "BAR2", "BAR3", "BAR4", "BAR5", "ROM BAR",
+};
+
 void vmp_pci_update_bars(struct vmp_pci_func *f)
 {
     if (!f->attached)
@@ -147,7 +151,8 @@ void vmp_pci_update_bars(struct vmp_pci_func *f)
             /* The guest placed the BAR over something else: it stays
              * unmapped until the guest moves it (or the other goes). */
             vmp_logf_limited(f->log, &f->rl, VMP_LOG_WARN,
-                             "%s: BAR%u at 0x%llx size 0x%llx not mapped: %s", f->name, i,
+                             "%s: %s at 0x%llx size 0x%llx not mapped: %s", f->name,
+                             bar_names[i],
                              (unsigned long long)addr, (unsigned long long)b->size,
                              vmp_strerror(err));
         }

@@ -12,10 +12,15 @@ uint8_t vmp_pci_get8(const struct vmp_pci_func *f, unsigned reg)
 }
 uint16_t vmp_pci_get16(const struct vmp_pci_func *f, unsigned reg)
 {
-    return (uint16_t)(vmp_pci_get8(f, reg) | vmp_pci_get8(f, reg + 1) << 8);
+    if (reg <= VMP_PCI_CFG_SIZE - 2)
+        return (uint16_t)(f->cfg[reg] | f->cfg[reg + 1] << 8);
+    return vmp_pci_get8(f, reg);
 }
 uint32_t vmp_pci_get32(const struct vmp_pci_func *f, unsigned reg)
 {
+    if (reg <= VMP_PCI_CFG_SIZE - 4)
+        return f->cfg[reg] | (uint32_t)f->cfg[reg + 1] << 8 | (uint32_t)f->cfg[reg + 2] << 16 |
+               (uint32_t)f->cfg[reg + 3] << 24;
     return vmp_pci_get16(f, reg) | (uint32_t)vmp_pci_get16(f, reg + 2) << 16;
 }
 
@@ -162,10 +167,11 @@ uint32_t vmp_pci_cfg_read(struct vmp_pci_func *f, unsigned reg, unsigned size)
         return UINT32_MAX;
     if (f->hooks && f->hooks->cfg_read)
         f->hooks->cfg_read(f, reg, size);
-    uint32_t v = 0;
-    for (unsigned i = 0; i < size; i++)
-        v |= (uint32_t)f->cfg[reg + i] << (8 * i);
-    return v;
+    switch (size) {
+    case 1: return f->cfg[reg];
+    case 2: return vmp_pci_get16(f, reg);
+    default: return vmp_pci_get32(f, reg);
+    }
 }
 
 void vmp_pci_cfg_write(struct vmp_pci_func *f, unsigned reg, uint32_t value, unsigned size)
