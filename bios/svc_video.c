@@ -69,8 +69,29 @@ static void set_cursor(struct vmp_bios *b, unsigned page, unsigned row, unsigned
     }
 }
 
+/* Runs of cells (one guest-memory access per row where the buffer is
+ * RAM, word by word through MMIO otherwise). len <= 2 * 132. */
+static void vram_read(struct vmp_bios *b, uint64_t a, uint8_t *buf, unsigned len)
+{
+    if (vmp_mem_read(b->env.mem, a, buf, len) == 0)
+        return;
+    for (unsigned i = 0; i + 1 < len; i += 2) {
+        uint16_t v = vram_rd16(b, a + i);
+        buf[i] = (uint8_t)v;
+        buf[i + 1] = (uint8_t)(v >> 8);
+    }
+}
+static void vram_write(struct vmp_bios *b, uint64_t a, const uint8_t *buf, unsigned len)
+{
+    if (vmp_mem_write(b->env.mem, a, buf, len) == 0)
+        return;
+    for (unsigned i = 0; i + 1 < len; i += 2)
+        vram_wr16(b, a + i, (uint16_t)(buf[i] | buf[i + 1] << 8));
+}
+
 /* Scroll the window [r0..r1] x [c0..c1] up (or down) by n lines, filling
- * with blanks of attribute attr; n = 0 clears the window. */
+ * with blanks of attribute attr; n = 0 clears the window (IBM TR
+ * "SCROLL_UP"/"SCROLL_DOWN"). */
 static void scroll(struct vmp_bios *b, unsigned page, unsigned n, uint8_t attr,
                    unsigned r0, unsigned c0, unsigned r1, unsigned c1, bool up)
 {
@@ -81,17 +102,23 @@ static void scroll(struct vmp_bios *b, unsigned page, unsigned n, uint8_t attr,
         c1 = nc - 1;
     if (r0 > r1 || c0 > c1)
         return;
-    unsigned h = r1 - r0 + 1;
+    unsigned h = r1 - r0 + 1, len = (c1 - c0 + 1) * 2;
     if (n == 0 || n > h)
         n = h;
-    uint16_t blank = (uint16_t)(attr << 8 | ' ');
+    uint8_t row[2 * 132], blank[2 * 132];
+    for (unsigned i = 0; i < len; i += 2) {
+        blank[i] = ' ';
+        blank[i + 1] = attr;
+    }
     for (unsigned i = 0; i < h; i++) {
         unsigned dst = up ? r0 + i : r1 - i;
-        bool fill = i + n >= h;
-        unsigned src = up ? dst + n : dst - (fill ? 0 : n);
-        for (unsigned cc = c0; cc <= c1; cc++)
-            vram_wr16(b, cell(b, page, dst, cc),
-                      fill ? blank : vram_rd16(b, cell(b, page, src, cc)));
+        if (i + n >= h) {
+            vram_write(b, cell(b, page, dst, c0), blank, len);
+            continue;
+        }
+        unsigned src = up ? dst + n : dst - n;
+        vram_read(b, cell(b, page, src, c0), row, len);
+        vram_write(b, cell(b, page, dst, c0), row, len);
     }
 }
 
