@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "acpi_priv.h"
 
@@ -52,7 +53,7 @@ void vmp_acpi_config_default(struct vmp_acpi_config *cfg, unsigned cpus)
     cfg->pm1a_cnt = 0x604;
     cfg->pm1_cnt_len = 2;
     cfg->pm_tmr = 0x608;
-    cfg->pm_tmr_32bit = false;
+    cfg->pm_tmr_32bit = true; /* the board's PM model runs with tmr_val_ext */
     cfg->gpe0 = 0x620;
     cfg->gpe0_len = 16;
     cfg->s5_slp_typ = 5;
@@ -490,6 +491,8 @@ int vmp_acpi_dump(const struct vmp_acpi_tables *t, const char *dir)
 {
     if (!t || !dir)
         return -EINVAL;
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return -errno;
     for (size_t i = 0; i < t->count; i++) {
         const struct vmp_acpi_blob *b = &t->blob[i];
         char name[16], path[4096];

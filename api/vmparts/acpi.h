@@ -164,7 +164,7 @@ struct vmp_acpi_config {
     /* PM blocks (FADT, ACPI 6.4 section 4.8): I/O ports and lengths. */
     uint16_t pm1a_evt, pm1a_cnt, pm_tmr, gpe0;
     uint8_t pm1_evt_len, pm1_cnt_len, gpe0_len;
-    bool pm_tmr_32bit;               /* FADT TMR_VAL_EXT */
+    bool pm_tmr_32bit;               /* FADT TMR_VAL_EXT (default true) */
     uint8_t s5_slp_typ;              /* SLP_TYP for \_S5 */
     uint8_t sci_irq;                 /* ISA IRQ, 9 */
     uint16_t isa_level_irqs;         /* ISA IRQs given a level/active-high MADT override (SCI's is always) */
@@ -222,7 +222,8 @@ void vmp_acpi_tables_free(struct vmp_acpi_tables *t);
  * own ROM here: read-only regions are written through vmp_mem_ptr. */
 int vmp_acpi_install(const struct vmp_acpi_tables *t, struct vmp_mem *mem);
 /* Write each table to dir/<signature in lower case>.dat ("rsdp.dat" for the
- * RSDP); -errno on the first file that fails. */
+ * RSDP), creating dir (not its parents) if needed; -errno on the first
+ * file that fails. */
 int vmp_acpi_dump(const struct vmp_acpi_tables *t, const char *dir);
 /* The 8-bit sum of len bytes (ACPI tables sum to 0). */
 uint8_t vmp_acpi_sum(const void *p, size_t len);

@@ -4,6 +4,9 @@
 # or warning (a wrong checksum is a warning), and recompiling each
 # disassembly must give 0 errors and 0 warnings. The RSDP is checked by the
 # unit tests (this iasl cannot disassemble a bare RSDP).
+# Every _CRS must disassemble as a ResourceTemplate (not a raw Buffer). With
+# acpiexec, the tables must load into an ACPICA namespace without errors
+# and \_S5, PCI0's _CRS and its 128-entry _PRT must evaluate.
 # SMBIOS: dump_acpi checks the structure itself; with dmidecode installed,
 # `dmidecode --from-dump` must list one processor per vCPU.
 set -e
@@ -39,9 +42,30 @@ for cpus in 1 4 255; do
                 status=1
             fi
         done
+        crs=$(grep -c 'Name (_CRS,' "$d/dsdt.dsl" || true)
+        rt=$(grep -c 'Name (_CRS, ResourceTemplate ()' "$d/dsdt.dsl" || true)
+        if [ "$crs" = 0 ] || [ "$crs" != "$rt" ]; then
+            echo "acpi: $cpus cpus: $rt of $crs _CRS objects decode as resource templates"; status=1
+        fi
+    fi
+    if command -v acpiexec >/dev/null 2>&1; then
+        out=$(cd "$d" && timeout 60 acpiexec -b 'evaluate \_S5; evaluate \_SB.PCI0._CRS; evaluate \_SB.PCI0._PRT' \
+              dsdt.dat facp.dat apic.dat hpet.dat mcfg.dat 2>&1) || true
+        if echo "$out" | grep -qE 'ACPI (Error|Exception|Warning)' ||
+           ! echo "$out" | grep -q 'Contains 128 Elements' ||
+           ! echo "$out" | grep -q 'Evaluation of \\_S5 returned'; then
+            echo "acpi: $cpus cpus: acpiexec:"; echo "$out" | grep -E 'ACPI (Error|Exception|Warning)|Evaluation'
+            status=1
+        fi
     fi
 done
-[ $status = 0 ] && [ $have_iasl = 1 ] && echo "acpi: iasl -d and recompile clean for 1, 4 and 255 vCPUs"
+if [ $status = 0 ] && [ $have_iasl = 1 ]; then
+    if command -v acpiexec >/dev/null 2>&1; then
+        echo "acpi: iasl -d, recompile and acpiexec clean for 1, 4 and 255 vCPUs"
+    else
+        echo "acpi: iasl -d and recompile clean for 1, 4 and 255 vCPUs (acpiexec missing)"
+    fi
+fi
 
 if ! command -v dmidecode >/dev/null 2>&1; then
     echo "smbios: SKIP dmidecode (install dmidecode)"

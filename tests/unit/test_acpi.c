@@ -377,7 +377,15 @@ START_TEST(install_and_dump)
         fclose(f);
         unlink(path);
     }
-    rmdir(dir);
+    /* A missing directory is created. */
+    ck_assert_int_eq(rmdir(dir), 0);
+    ck_assert_int_eq(vmp_acpi_dump(&t, dir), 0);
+    for (size_t i = 0; i < 9; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/%s.dat", dir, names[i]);
+        ck_assert_int_eq(unlink(path), 0);
+    }
+    ck_assert_int_eq(rmdir(dir), 0);
     ck_assert_int_lt(vmp_acpi_dump(&t, "/nonexistent/dir"), 0);
 
     /* Tables where there is no memory: refused. */
