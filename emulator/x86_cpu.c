@@ -100,4 +100,5 @@ void vmp_x86_cpu_set_regs(struct vmp_x86_cpu *cpu,
         cpu->efer = sregs->efer;
         cpu->apic_base = sregs->apic_base;
     }
+    vmp_x86_flush_tlb(cpu);
 }

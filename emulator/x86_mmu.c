@@ -136,6 +136,13 @@ static int set_bits(struct x86_ctx *c, uint64_t gpa, unsigned sz, uint64_t old,
     return x86_write_phys(c, gpa, &v, sz);
 }
 
+void vmp_x86_flush_tlb(struct vmp_x86_cpu *cpu)
+{
+    memset(&cpu->tlb, 0, sizeof(cpu->tlb));
+}
+
+static int walk(struct x86_ctx *c, uint64_t la, unsigned access, uint64_t *gpa);
+
 int x86_translate(struct x86_ctx *c, uint64_t la, unsigned access, uint64_t *gpa)
 {
     struct vmp_x86_cpu *cpu = c->cpu;
@@ -143,6 +150,37 @@ int x86_translate(struct x86_ctx *c, uint64_t la, unsigned access, uint64_t *gpa
         *gpa = la;
         return 0;
     }
+    if (access & VMP_X86_ACC_SYSTEM)
+        return walk(c, la, access, gpa);
+    struct vmp_x86_tlb *t = &cpu->tlb;
+    if (t->cr0 != cpu->cr0 || t->cr3 != cpu->cr3 || t->cr4 != cpu->cr4 ||
+        t->efer != cpu->efer) {
+        vmp_x86_flush_tlb(cpu);
+        t->cr0 = cpu->cr0;
+        t->cr3 = cpu->cr3;
+        t->cr4 = cpu->cr4;
+        t->efer = cpu->efer;
+    }
+    unsigned kind = access & 3;
+    bool user = (access & VMP_X86_ACC_USER) || vmp_x86_cpl(cpu) == 3;
+    bool ac = (cpu->rflags & VMP_FLAG_AC) != 0;
+    uint64_t tag = (la & ~0xfffull) | ((uint64_t)user << 1) | ((uint64_t)ac << 2) | 1;
+    unsigned idx = (unsigned)(la >> 12) % VMP_X86_TLB_ENTRIES;
+    if (kind > 2)
+        kind = 0;
+    if (t->e[kind][idx].tag == tag) {
+        *gpa = t->e[kind][idx].pa | (la & 0xfff);
+        return 0;
+    }
+    TRY(walk(c, la, access, gpa));
+    t->e[kind][idx].tag = tag;
+    t->e[kind][idx].pa = *gpa & ~0xfffull;
+    return 0;
+}
+
+static int walk(struct x86_ctx *c, uint64_t la, unsigned access, uint64_t *gpa)
+{
+    struct vmp_x86_cpu *cpu = c->cpu;
     unsigned kind = access & 3;
     bool write = kind == VMP_X86_ACC_WRITE, fetch = kind == VMP_X86_ACC_FETCH;
     bool user = (access & VMP_X86_ACC_USER) ||

@@ -158,6 +158,8 @@ int vmp_x86_emulate_one(struct vmp_x86_cpu *cpu, const struct vmp_x86_ops *ops,
     struct x86_ctx c = { .cpu = cpu, .ops = ops, .opaque = ctx,
                          .mmio_page = gpa >> 12, .check_mmio = 1 };
     cpu->event.valid = 0;
+    /* the guest flushed its TLB natively since the last exit, unseen */
+    vmp_x86_flush_tlb(cpu);
     int rc = x86_fetch_decode(&c, &insn);
     if (rc == VMP_X86_OK) {
         c.insn = &insn;

@@ -90,6 +90,7 @@ static int mov_cr(struct x86_ctx *c, bool to)
         if ((cpu->efer & VMP_EFER_LMA) && (v >> 52))
             return x86_gp(c, 0);
         cpu->cr3 = v;
+        vmp_x86_flush_tlb(cpu); /* MOV CR3 flushes (non-global) entries */
         return 0;
     case 4: return write_cr4(c, v);
     default:
@@ -379,8 +380,10 @@ int x86_exec_sys(struct x86_ctx *c, bool *handled)
         cpu->cr0 &= ~(uint64_t)VMP_CR0_TS;
         return 0;
     case OP_INVLPG:
+        vmp_x86_flush_tlb(cpu);
+        return 0;
     case OP_WBINVD:
-        return 0; /* no TLB or caches to flush */
+        return 0; /* no caches to write back */
     case OP_SWAPGS: {
         uint64_t t = cpu->seg[VMP_GS].base;
         cpu->seg[VMP_GS].base = cpu->kernel_gs_base;

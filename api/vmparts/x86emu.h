@@ -122,6 +122,20 @@ enum {
  * caches are authoritative (as in hardware): loading a selector through an
  * instruction refreshes the cache from the GDT/LDT, writing the struct
  * directly does not. */
+/* A small translation cache (emulator-private). Like a hardware TLB it
+ * may hold translations the page tables no longer allow until the guest
+ * flushes them (MOV CR3, INVLPG); it is also dropped whenever CR0, CR3,
+ * CR4 or EFER differ from the values it was filled under. An embedder
+ * that edits page tables behind the guest's back calls vmp_x86_flush_tlb. */
+#define VMP_X86_TLB_ENTRIES 64
+struct vmp_x86_tlb {
+    uint64_t cr0, cr3, cr4, efer;
+    struct {
+        uint64_t tag; /* linear page | user<<1 | AC<<2 | valid */
+        uint64_t pa;  /* guest-physical page */
+    } e[3][VMP_X86_TLB_ENTRIES]; /* read, write, fetch */
+};
+
 struct vmp_x86_cpu {
     uint64_t gpr[VMP_NR_GPRS];
     uint64_t rip;
@@ -146,7 +160,11 @@ struct vmp_x86_cpu {
     uint8_t nmi_pending;  /* host: an NMI is latched */
     uint8_t pad[3];
     struct vmp_x86_event event; /* pending event (see vmp_x86_deliver) */
+    struct vmp_x86_tlb tlb;       /* private translation cache */
 };
+
+/* Drop every cached translation. */
+void vmp_x86_flush_tlb(struct vmp_x86_cpu *cpu);
 
 /* Put the CPU in its power-on state (SDM Vol. 3 §9.1.1, Table 9-1):
  * real mode, CS.selector=F000 base=FFFF0000, RIP=FFF0, RDX=0x600 (family

@@ -893,6 +893,7 @@ START_TEST(test_long_mode_pf_delivery)
     e->cpu.idt.limit = 0;
     v = 0;
     xenv_put(e, 0x303000 + (0x2ff000 >> 12) * 8, &v, 8);
+    vmp_x86_flush_tlb(&e->cpu);
     ck_assert_int_eq(vmp_x86_step(&e->cpu, &xenv_ops, e), VMP_X86_SHUTDOWN);
     xenv_free(e);
 }

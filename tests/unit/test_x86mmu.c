@@ -187,6 +187,9 @@ START_TEST(test_paging_4level)
     ck_assert_uint_eq(gpa, 0x212345);
     /* a 2 MiB PDE with bit 13 set is reserved */
     v = 0x200000 | 0x87 | 0x2000; xenv_put(e, 0x302000 + 8, &v, 8);
+    /* the old translation is cached like in a hardware TLB until flushed */
+    ck_assert_int_eq(vmp_x86_translate(&e->cpu, &xenv_ops, e, 0x212345, VMP_X86_ACC_READ, &gpa), 0);
+    vmp_x86_flush_tlb(&e->cpu);
     ck_assert_int_eq(vmp_x86_translate(&e->cpu, &xenv_ops, e, 0x212345, VMP_X86_ACC_READ, &gpa),
                      VMP_X86_EXCEPTION);
     ck_assert_int_eq(e->cpu.event.error_code, 9);
@@ -224,6 +227,7 @@ START_TEST(test_paging_32bit_pae_5level)
     ck_assert_uint_eq(gpa, 0x201234);
     /* PDPTE reserved bit 1 */
     v = 0x111000 | 3; xenv_put(e, 0x110000 + 8, &v, 8);
+    vmp_x86_flush_tlb(&e->cpu); /* PDPTEs are cached until CR3 is loaded */
     ck_assert_int_eq(vmp_x86_translate(&e->cpu, &xenv_ops, e, 0x40001234, VMP_X86_ACC_READ, &gpa),
                      VMP_X86_EXCEPTION);
     ck_assert_int_eq(e->cpu.event.error_code, 9);
