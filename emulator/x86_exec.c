@@ -911,6 +911,19 @@ static int exec_main(struct x86_ctx *c, bool *jumped)
         return exec_bt(c);
     case OP_BSF: case OP_BSR: case OP_TZCNT: case OP_LZCNT: case OP_POPCNT:
         return exec_bitscan(c);
+    case OP_ARPL:
+        /* SDM Vol. 2 ARPL: raise the destination RPL to the source's */
+        if (x86_real(cpu) || x86_vm86(cpu))
+            return x86_ud(c);
+        TRY(rd_rmw(c, o0, &a));
+        TRY(rd(c, o1, &b));
+        if ((a & 3) < (b & 3)) {
+            TRY(wr(c, o0, (a & ~3ull) | (b & 3)));
+            x86_set_flags(cpu, VMP_FLAG_ZF, VMP_FLAG_ZF);
+        } else {
+            x86_set_flags(cpu, VMP_FLAG_ZF, 0);
+        }
+        return 0;
     case OP_NOP:
     case OP_PAUSE:
         return 0;

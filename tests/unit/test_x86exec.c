@@ -974,6 +974,176 @@ START_TEST(test_emulate_one_mmio)
 }
 END_TEST
 
+
+/* A GDT for the privilege tests: ring-0 code/data, ring-3 code/data, a
+ * 32-bit TSS at 0x6000 (ESP0 = 0x90000, SS0 = 0x10) and a DPL-3 call gate
+ * to 0x08:0x5000 copying one parameter (SDM Vol. 3 §5.8.3-5.8.5). */
+static void priv_gdt(struct xenv *e)
+{
+    uint64_t gdt[7] = {
+        0,
+        0x00cf9b000000ffffull, /* 0x08 code, DPL 0 */
+        0x00cf93000000ffffull, /* 0x10 data, DPL 0 */
+        0x00cffb000000ffffull, /* 0x18 code, DPL 3 */
+        0x00cff3000000ffffull, /* 0x20 data, DPL 3 */
+        ((uint64_t)0x00008900 << 32) | (0x6000u << 16) | 0x67, /* 0x28 TSS */
+        ((uint64_t)0x0000ec01 << 32) | (0x08u << 16) | 0x5000, /* 0x30 gate */
+    };
+    xenv_put(e, 0x500, gdt, sizeof(gdt));
+    e->cpu.gdt.base = 0x500;
+    e->cpu.gdt.limit = sizeof(gdt) - 1;
+    xenv_put(e, 0x6004, (uint32_t[]){ 0x90000, 0x10 }, 8);
+    e->cpu.tr.selector = 0x28;
+    e->cpu.tr.base = 0x6000;
+    e->cpu.tr.limit = 0x67;
+    e->cpu.tr.type = 11;
+    e->cpu.tr.present = 1;
+}
+
+static void to_ring3(struct xenv *e)
+{
+    for (unsigned i = 0; i < VMP_NR_SEGS; i++)
+        xenv_seg(&e->cpu.seg[i], i == VMP_CS ? 0x1b : 0x23, 0, 0xffffffff,
+                 i == VMP_CS ? 0xb : 0x3, 3, 1, 0);
+}
+
+START_TEST(test_call_gate_and_retf)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    priv_gdt(e);
+    to_ring3(e);
+    RSP = 0x70000;
+    /* push 0x1234 ; call far 0x33:0 (RPL 3 through the DPL-3 gate) */
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0x68, 0x34, 0x12, 0, 0,
+                                         0x9a, 0, 0, 0, 0, 0x33, 0x00 }, 12, 2), 0);
+    ck_assert_uint_eq(e->cpu.seg[VMP_CS].selector, 0x08);
+    ck_assert_uint_eq(vmp_x86_cpl(&e->cpu), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x5000);
+    ck_assert_uint_eq(e->cpu.seg[VMP_SS].selector, 0x10);
+    ck_assert_uint_eq(RSP, 0x90000 - 20);
+    ck_assert_uint_eq(xenv_get(e, RSP, 4), 0x100c);       /* return EIP */
+    ck_assert_uint_eq(xenv_get(e, RSP + 4, 4), 0x1b);     /* CS */
+    ck_assert_uint_eq(xenv_get(e, RSP + 8, 4), 0x1234);   /* the parameter */
+    ck_assert_uint_eq(xenv_get(e, RSP + 12, 4), 0x6fffc); /* old ESP */
+    ck_assert_uint_eq(xenv_get(e, RSP + 16, 4), 0x23);    /* old SS */
+    /* ring 0 loads DS with a DPL-0 segment; retf 4 back to ring 3 nulls it
+     * (SDM Vol. 2 RET: segments not accessible at the new CPL) */
+    xenv_seg(&e->cpu.seg[VMP_DS], 0x10, 0, 0xffffffff, 0x3, 0, 1, 0);
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0xca, 0x04, 0x00 }, 3, 1), 0);
+    ck_assert_uint_eq(e->cpu.seg[VMP_CS].selector, 0x1b);
+    ck_assert_uint_eq(vmp_x86_cpl(&e->cpu), 3);
+    ck_assert_uint_eq(e->cpu.rip, 0x100c);
+    ck_assert_uint_eq(e->cpu.seg[VMP_SS].selector, 0x23);
+    ck_assert_uint_eq(RSP, 0x70000);
+    ck_assert_int_eq(e->cpu.seg[VMP_DS].unusable, 1);
+    /* a direct far call from ring 3 to the ring-0 code segment: #GP(0x08) */
+    e->cpu.event.valid = 0;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x9a, 0, 0x50, 0, 0, 0x08, 0x00 }, 7),
+                     VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_GP);
+    ck_assert_int_eq(e->cpu.event.error_code, 0x08);
+    ck_assert_uint_eq(RSP, 0x70000);
+    xenv_free(e);
+}
+END_TEST
+
+/* SDM Vol. 2 LAR, LSL, VERR, VERW, LTR, ARPL. */
+START_TEST(test_descriptor_instructions)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    priv_gdt(e);
+    /* lar eax, bx / lsl ecx, bx with BX = 0x18 */
+    RBX = 0x18;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x02, 0xc3 }, 3), 0);
+    ck_assert(e->cpu.rflags & F_ZF);
+    ck_assert_uint_eq(RAX, 0x00c0fb00);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x03, 0xcb }, 3), 0);
+    ck_assert_uint_eq(RCX, 0xffffffff);
+    /* verr on readable code: ZF=1; verw on code: ZF=0 */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x00, 0xe3 }, 3), 0);
+    ck_assert(e->cpu.rflags & F_ZF);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x00, 0xeb }, 3), 0);
+    ck_assert(!(e->cpu.rflags & F_ZF));
+    /* lar on a selector beyond the GDT: ZF=0, no fault */
+    RBX = 0x80;
+    RAX = 0x55;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x02, 0xc3 }, 3), 0);
+    ck_assert(!(e->cpu.rflags & F_ZF));
+    ck_assert_uint_eq(RAX, 0x55);
+    /* at CPL 3, a DPL-0 data segment fails verr */
+    to_ring3(e);
+    RBX = 0x10;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x00, 0xe3 }, 3), 0);
+    ck_assert(!(e->cpu.rflags & F_ZF));
+    /* ltr at CPL 3: #GP(0) */
+    RAX = 0x28;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x00, 0xd8 }, 3), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_GP);
+    /* ltr at CPL 0 loads TR and marks the descriptor busy */
+    xenv_prot32(e, 0x1000);
+    priv_gdt(e);
+    memset(&e->cpu.tr, 0, sizeof(e->cpu.tr));
+    RAX = 0x28;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x00, 0xd8 }, 3), 0);
+    ck_assert_uint_eq(e->cpu.tr.base, 0x6000);
+    ck_assert_uint_eq(e->cpu.tr.type, 11);
+    ck_assert_uint_eq((xenv_get(e, 0x500 + 0x28 + 4, 4) >> 8) & 15, 11);
+    /* a second ltr of the now busy TSS: #GP(0x28) */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x00, 0xd8 }, 3), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.error_code, 0x28);
+    /* arpl ax, bx: RPL 0 < 3 -> adjusted, ZF=1 */
+    RAX = 0x10; RBX = 0x23;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x63, 0xd8 }, 2), 0);
+    ck_assert_uint_eq(RAX, 0x13);
+    ck_assert(e->cpu.rflags & F_ZF);
+    /* lar in real mode: #UD */
+    xenv_real(e, 0x100);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x02, 0xc3 }, 3), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_UD);
+    /* real-mode far jmp: CS base = selector * 16 */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xea, 0x78, 0x56, 0x34, 0x12 }, 5), 0);
+    ck_assert_uint_eq(e->cpu.seg[VMP_CS].base, 0x12340);
+    ck_assert_uint_eq(e->cpu.rip, 0x5678);
+    xenv_free(e);
+}
+END_TEST
+
+/* SDM Vol. 2 SYSCALL/SYSRET in 64-bit mode. */
+START_TEST(test_syscall_sysret)
+{
+    struct xenv *e = xenv_new();
+    xenv_long64(e, 0x1000);
+    e->cpu.efer |= VMP_EFER_SCE;
+    e->cpu.star = (0x23ull << 48) | (0x08ull << 32);
+    e->cpu.lstar = 0x7000;
+    e->cpu.sfmask = VMP_FLAG_IF | VMP_FLAG_DF;
+    e->cpu.rflags = 2 | VMP_FLAG_IF | F_CF;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x05 }, 2), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x7000);
+    ck_assert_uint_eq(RCX, 0x1002);
+    ck_assert_uint_eq(e->cpu.gpr[VMP_R11], 2 | VMP_FLAG_IF | F_CF);
+    ck_assert_uint_eq(e->cpu.rflags, 2 | F_CF);
+    ck_assert_uint_eq(e->cpu.seg[VMP_CS].selector, 0x08);
+    ck_assert_uint_eq(e->cpu.seg[VMP_SS].selector, 0x10);
+    /* sysretq: CS = STAR[63:48] + 16 | 3, SS = +8 | 3, RFLAGS = R11 */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0x0f, 0x07 }, 3), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x1002);
+    ck_assert_uint_eq(e->cpu.seg[VMP_CS].selector, 0x33);
+    ck_assert_uint_eq(e->cpu.seg[VMP_SS].selector, 0x2b);
+    ck_assert_uint_eq(vmp_x86_cpl(&e->cpu), 3);
+    ck_assert(e->cpu.rflags & VMP_FLAG_IF);
+    /* sysret at CPL 3: #GP(0); syscall with SCE clear: #UD */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0x0f, 0x07 }, 3), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_GP);
+    e->cpu.efer &= ~(uint64_t)VMP_EFER_SCE;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x05 }, 2), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_UD);
+    xenv_free(e);
+}
+END_TEST
+
 Suite *x86exec_suite(void)
 {
     Suite *s = suite_create("x86exec");
@@ -996,6 +1166,9 @@ Suite *x86exec_suite(void)
     tcase_add_test(tc, test_long_mode_pf_delivery);
     tcase_add_test(tc, test_system_regs);
     tcase_add_test(tc, test_emulate_one_mmio);
+    tcase_add_test(tc, test_call_gate_and_retf);
+    tcase_add_test(tc, test_descriptor_instructions);
+    tcase_add_test(tc, test_syscall_sysret);
     suite_add_tcase(s, tc);
     return s;
 }
