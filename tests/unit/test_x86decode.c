@@ -270,7 +270,7 @@ START_TEST(test_exhaustive_no_crash)
     for (unsigned mode = 16; mode <= 64; mode *= 2) {
         for (unsigned map = 0; map < 2; map++)
             for (unsigned op = 0; op < 256; op++)
-                for (unsigned modrm = 0; modrm < 256; modrm += 7) {
+                for (unsigned modrm = 0; modrm < 256; modrm += 29) {
                     uint8_t b[15] = { 0 };
                     unsigned n = 0;
                     if (map)
