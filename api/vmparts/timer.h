@@ -173,6 +173,54 @@ int64_t vmp_rtc_get_time(struct vmp_rtc *rtc);
 int vmp_rtc_save(const struct vmp_rtc *rtc, struct vmp_state_writer *w);
 int vmp_rtc_load(struct vmp_rtc *rtc, struct vmp_state_reader *r);
 
+/* ---------------------------------------------------------------------
+ * HPET (IA-PC HPET specification 1.0a): 1 KiB of MMIO, normally at
+ * VMP_HPET_BASE. 64-bit main counter at VMP_HPET_HZ, VMP_HPET_TIMERS
+ * comparators, each 64-bit capable with a 32-bit mode, one-shot and
+ * periodic, edge or level, routed to an IOAPIC input allowed by
+ * route_cap, or by FSB (MSI) messages, or by legacy replacement (timer 0
+ * to IRQ0, timer 1 to IRQ8). Late timers deliver one interrupt for the
+ * matches they missed; interrupts of one comparator are at least
+ * VMP_HPET_MIN_TICK ticks apart (the ACPI table announces this minimum).
+ * ------------------------------------------------------------------- */
+#define VMP_HPET_BASE 0xFED00000u
+#define VMP_HPET_LEN 0x400u
+#define VMP_HPET_HZ 100000000u          /* 10 ns per tick */
+#define VMP_HPET_PERIOD_FS 10000000u    /* GCAP_ID COUNTER_CLK_PERIOD */
+#define VMP_HPET_TIMERS 3u
+#define VMP_HPET_VENDOR 0x8086u
+/* GCAP_ID bits 31:0 (REV_ID 1, NUM_TIM_CAP, COUNT_SIZE_CAP, LEG_RT_CAP,
+ * VENDOR_ID): the ACPI HPET table's Event Timer Block ID. */
+#define VMP_HPET_ID (0x01u | (VMP_HPET_TIMERS - 1) << 8 | 1u << 13 | 1u << 15 | \
+                     VMP_HPET_VENDOR << 16)
+#define VMP_HPET_MIN_TICK 100u          /* ACPI HPET "minimum clock tick" */
+#define VMP_HPET_GSIS 24u
+#define VMP_HPET_ROUTE_CAP 0x00FF0000u  /* default Tn_INT_ROUTE_CAP: GSI 16-23 */
+
+struct vmp_hpet_config {
+    struct vmp_irq *gsi[VMP_HPET_GSIS]; /* IOAPIC inputs; NULL = not wired */
+    struct vmp_irq *legacy_irq0;        /* ISA IRQ0 (IOAPIC GSI 2 via override) */
+    struct vmp_irq *legacy_irq8;        /* ISA IRQ8 */
+    struct vmp_msi_sink msi;            /* FSB delivery */
+    uint32_t route_cap;                 /* 0: VMP_HPET_ROUTE_CAP */
+    /* Legacy replacement switched on or off: the board should then stop
+     * (or resume) routing the PIT's IRQ0 and the RTC's IRQ8. May be NULL. */
+    void (*legacy_changed)(void *opaque, bool on);
+    void *opaque;
+};
+
+struct vmp_hpet;
+
+struct vmp_hpet *vmp_hpet_create(const struct vmp_env *env, const struct vmp_hpet_config *cfg);
+void vmp_hpet_destroy(struct vmp_hpet *hpet);
+void vmp_hpet_reset(struct vmp_hpet *hpet);
+extern const struct vmp_io_ops vmp_hpet_io_ops;
+int vmp_hpet_attach(struct vmp_hpet *hpet, struct vmp_space *mmio, uint64_t base);
+uint64_t vmp_hpet_counter(struct vmp_hpet *hpet);
+bool vmp_hpet_legacy_mode(const struct vmp_hpet *hpet);
+int vmp_hpet_save(const struct vmp_hpet *hpet, struct vmp_state_writer *w);
+int vmp_hpet_load(struct vmp_hpet *hpet, struct vmp_state_reader *r);
+
 #ifdef __cplusplus
 }
 #endif
