@@ -211,7 +211,9 @@ bool vmp_lapic_has_interrupt(const struct vmp_lapic *lapic, uint64_t rflags);
 int vmp_lapic_ack(struct vmp_lapic *lapic);
 /* Pending NMI/INIT/SIPI, taken (cleared) by the call. take_sipi returns
  * the start-up vector or -ENOENT. After take_init the vCPU must be reset
- * to the INIT state; it then waits for a SIPI. */
+ * to the INIT state (the LAPIC already is); an AP then waits for a SIPI
+ * (take INIT before SIPI: both may be pending), the BSP runs from the
+ * reset vector. */
 bool vmp_lapic_take_nmi(struct vmp_lapic *lapic);
 bool vmp_lapic_take_init(struct vmp_lapic *lapic);
 int vmp_lapic_take_sipi(struct vmp_lapic *lapic);
