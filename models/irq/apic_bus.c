@@ -116,8 +116,9 @@ void vmp_apic_bus_deliver(struct vmp_apic_bus *b, const struct vmp_apic_msg *m,
         msg.mode = VMP_APIC_DM_FIXED;
         struct vmp_lapic *best = NULL;
         unsigned best_apr = 256, best_i = 0;
+        unsigned start = b->rr < b->ncpu ? b->rr : 0;
         for (unsigned k = 0; k < b->ncpu; k++) {
-            unsigned i = (b->rr + k) % b->ncpu;
+            unsigned i = start + k < b->ncpu ? start + k : start + k - b->ncpu;
             struct vmp_lapic *l = b->cpu[i];
             if (!selected(m, l, src) || !lapic_accepts_fixed(l))
                 continue;
@@ -129,7 +130,7 @@ void vmp_apic_bus_deliver(struct vmp_apic_bus *b, const struct vmp_apic_msg *m,
             }
         }
         if (best) {
-            b->rr = (best_i + 1) % b->ncpu;
+            b->rr = best_i + 1 < b->ncpu ? best_i + 1 : 0;
             lapic_accept(best, &msg);
         }
         return;
