@@ -26,6 +26,8 @@
 #define HDR_CMDLINE_SIZE 0x238
 #define HDR_PREF_ADDRESS 0x258
 #define HDR_INIT_SIZE 0x260
+#define HDR_PAYLOAD_OFFSET 0x248
+#define HDR_PAYLOAD_LENGTH 0x24C
 #define HDR_END_MAX 0x268 /* end of the fields this loader knows */
 
 #define BP_EXT_RAMDISK_IMAGE 0x0C0
@@ -39,8 +41,89 @@
 
 #define KERNEL_LOW_ADDR 0x100000u
 
-int vmp_load_linux(struct vmp_mem *mem, const void *image, size_t size,
-                   const struct vmp_boot_config *cfg, struct vmp_boot_entry *e)
+#define ELF_MAX_SEGS 16
+
+/* The PT_LOAD segments of an ELF64 x86-64 executable (gABI "Object Files";
+ * the x86-64 psABI), checked against the file. */
+struct elf_image {
+    const uint8_t *data;
+    uint64_t entry;
+    unsigned nsegs;
+    struct {
+        uint64_t paddr, filesz, memsz, offset;
+    } seg[ELF_MAX_SEGS];
+    uint64_t lo, hi; /* physical range covered */
+};
+
+static int parse_vmlinux(struct vmp_boot_entry *e, const uint8_t *p, size_t size,
+                         struct elf_image *out)
+{
+    if (!p || size < 64 || memcmp(p, "\177ELF", 4) != 0)
+        return vmp_loader_fail(e, -ENOEXEC, "vmlinux is not an ELF file");
+    if (p[4] != 2 || p[5] != 1 || vmp_ld16(p + 18) != 62 || vmp_ld16(p + 16) != 2)
+        return vmp_loader_fail(e, -ENOEXEC, "vmlinux is not an x86-64 ELF64 executable");
+    uint64_t phoff = vmp_ld64(p + 32);
+    uint16_t phentsize = vmp_ld16(p + 54), phnum = vmp_ld16(p + 56);
+    if (phentsize < 56 || phnum == 0 || phoff > size ||
+        (uint64_t)phentsize * phnum > size - phoff)
+        return vmp_loader_fail(e, -ENOEXEC, "vmlinux program headers run past the file end");
+    out->data = p;
+    out->entry = vmp_ld64(p + 24);
+    out->nsegs = 0;
+    out->lo = UINT64_MAX;
+    out->hi = 0;
+    for (unsigned i = 0; i < phnum; i++) {
+        const uint8_t *ph = p + phoff + (size_t)i * phentsize;
+        if (vmp_ld32(ph) != 1) /* PT_LOAD */
+            continue;
+        if (out->nsegs == ELF_MAX_SEGS)
+            return vmp_loader_fail(e, -ENOEXEC, "vmlinux has more than %d segments", ELF_MAX_SEGS);
+        uint64_t off = vmp_ld64(ph + 8), pa = vmp_ld64(ph + 24);
+        uint64_t fsz = vmp_ld64(ph + 32), msz = vmp_ld64(ph + 40);
+        if (fsz > msz || off > size || fsz > size - off)
+            return vmp_loader_fail(e, -ENOEXEC, "vmlinux segment %u runs past the file end", i);
+        if (pa + msz < pa || pa + msz > 0x100000000ull || pa < VMP_BOOT_LOW_END)
+            return vmp_loader_fail(e, -ENOEXEC, "vmlinux segment %u at 0x%llx is out of range",
+                                   i, (unsigned long long)pa);
+        out->seg[out->nsegs].paddr = pa;
+        out->seg[out->nsegs].filesz = fsz;
+        out->seg[out->nsegs].memsz = msz;
+        out->seg[out->nsegs].offset = off;
+        out->nsegs++;
+        if (pa < out->lo)
+            out->lo = pa;
+        if (pa + msz > out->hi)
+            out->hi = pa + msz;
+    }
+    if (!out->nsegs)
+        return vmp_loader_fail(e, -ENOEXEC, "vmlinux has no PT_LOAD segment");
+    if (out->entry < out->lo || out->entry >= out->hi)
+        return vmp_loader_fail(e, -ENOEXEC, "vmlinux entry 0x%llx is outside its segments",
+                               (unsigned long long)out->entry);
+    return 0;
+}
+
+int vmp_linux_payload(const void *image, size_t size, size_t *offset, size_t *len)
+{
+    const uint8_t *img = image;
+    if (vmp_image_detect(image, size) != VMP_IMAGE_BZIMAGE || size < HDR_PAYLOAD_LENGTH + 4)
+        return -ENOEXEC;
+    if (vmp_ld16(img + HDR_VERSION) < 0x0208)
+        return -ENOTSUP;
+    unsigned setup_sects = img[HDR_SETUP_SECTS] ? img[HDR_SETUP_SECTS] : 4;
+    size_t setup_size = (size_t)(setup_sects + 1) * 512;
+    uint64_t off = vmp_ld32(img + HDR_PAYLOAD_OFFSET), l = vmp_ld32(img + HDR_PAYLOAD_LENGTH);
+    /* payload_offset is relative to the protected-mode code. */
+    if (setup_size > size || off > size - setup_size || l > size - setup_size - off || l == 0)
+        return -ENOEXEC;
+    *offset = setup_size + (size_t)off;
+    *len = (size_t)l;
+    return 0;
+}
+
+static int load_linux(struct vmp_mem *mem, const void *image, size_t size,
+                      const struct vmp_boot_config *cfg, struct vmp_boot_entry *e,
+                      const void *vmlinux, size_t vmlinux_size)
 {
     const uint8_t *img = image;
     memset(e, 0, sizeof *e);
@@ -110,22 +193,57 @@ int vmp_load_linux(struct vmp_mem *mem, const void *image, size_t size,
             need_end = base + init_size;
     }
 
+    struct elf_image *elf = NULL;
+    if (vmlinux) {
+        bool k64 = version >= 0x020C && (vmp_ld16(img + HDR_XLOADFLAGS) & XLF_KERNEL_64);
+        if (!k64)
+            return vmp_loader_fail(e, -ENOEXEC,
+                                   "a vmlinux needs a kernel with the 64-bit entry (XLF_KERNEL_64)");
+        elf = malloc(sizeof *elf);
+        if (!elf)
+            return vmp_loader_fail(e, -ENOMEM, "out of memory");
+        int pr = parse_vmlinux(e, vmlinux, vmlinux_size, elf);
+        if (pr < 0) {
+            free(elf);
+            return pr;
+        }
+        load = elf->lo;
+        if (elf->hi > need_end)
+            need_end = elf->hi;
+    }
+
     struct vmp_e820_entry map[VMP_E820_MAX];
     int n = vmp_loader_e820(mem, cfg, map, e);
-    if (n < 0)
+    if (n < 0) {
+        free(elf);
         return n;
+    }
+    if (elf) {
+        for (unsigned i = 0; i < elf->nsegs; i++) {
+            if (!vmp_loader_in_ram(map, n, elf->seg[i].paddr, elf->seg[i].memsz)) {
+                uint64_t a = elf->seg[i].paddr;
+                free(elf);
+                return vmp_loader_fail(e, -ENOMEM,
+                                       "vmlinux segment at 0x%llx is not in guest RAM: "
+                                       "give the guest more memory",
+                                       (unsigned long long)a);
+            }
+        }
+    }
+    /* From here on every early return frees elf. */
+#define FAIL(...) (free(elf), vmp_loader_fail(e, __VA_ARGS__))
     if (!vmp_loader_in_ram(map, n, load, need_end - load))
-        return vmp_loader_fail(e, -ENOMEM,
+        return FAIL(-ENOMEM,
                                "kernel needs RAM at [0x%llx, 0x%llx): give the guest more memory",
                                (unsigned long long)load, (unsigned long long)need_end);
     if (!vmp_loader_in_ram(map, n, 0, VMP_BOOT_CMDLINE + VMP_BOOT_CMDLINE_MAX))
-        return vmp_loader_fail(e, -ENOMEM, "no RAM at the boot data area below 0x%x",
+        return FAIL(-ENOMEM, "no RAM at the boot data area below 0x%x",
                                VMP_BOOT_CMDLINE + VMP_BOOT_CMDLINE_MAX);
 
     const char *cmdline = cfg->cmdline ? cfg->cmdline : "";
     size_t cmdlen = strlen(cmdline) + 1;
     if (cmdlen > VMP_BOOT_CMDLINE_MAX || cmdlen - 1 > cmdline_max)
-        return vmp_loader_fail(e, -E2BIG,
+        return FAIL(-E2BIG,
                                "command line is %zu bytes; this kernel takes at most %u",
                                cmdlen - 1, cmdline_max < VMP_BOOT_CMDLINE_MAX - 1
                                                ? cmdline_max : VMP_BOOT_CMDLINE_MAX - 1);
@@ -150,7 +268,7 @@ int vmp_load_linux(struct vmp_mem *mem, const void *image, size_t size,
                 initrd_addr = a;
         }
         if (!initrd_addr)
-            return vmp_loader_fail(e, -ENOMEM,
+            return FAIL(-ENOMEM,
                                    "initrd of %llu bytes does not fit in RAM below 0x%llx "
                                    "above the kernel",
                                    (unsigned long long)isz,
@@ -160,7 +278,7 @@ int vmp_load_linux(struct vmp_mem *mem, const void *image, size_t size,
     /* Everything is checked: write. */
     uint8_t *bp = calloc(1, 4096);
     if (!bp)
-        return vmp_loader_fail(e, -ENOMEM, "out of memory");
+        return FAIL(-ENOMEM, "out of memory");
     size_t copy_end = hdr_end < HDR_END_MAX ? hdr_end : HDR_END_MAX;
     memcpy(bp + HDR_SETUP_SECTS, img + HDR_SETUP_SECTS, copy_end - HDR_SETUP_SECTS);
     vmp_st16(bp + HDR_VID_MODE, 0xFFFF); /* "normal" */
@@ -185,12 +303,21 @@ int vmp_load_linux(struct vmp_mem *mem, const void *image, size_t size,
     free(bp);
     if (r == 0)
         r = vmp_mem_write(mem, VMP_BOOT_CMDLINE, cmdline, cmdlen);
-    if (r == 0)
+    if (r == 0 && !elf)
         r = vmp_mem_write(mem, load, img + setup_size, kernel_size);
+    for (unsigned i = 0; elf && r == 0 && i < elf->nsegs; i++) {
+        r = vmp_mem_write(mem, elf->seg[i].paddr, elf->data + elf->seg[i].offset,
+                          elf->seg[i].filesz);
+        static const uint8_t zero[4096];
+        for (uint64_t z = elf->seg[i].filesz; r == 0 && z < elf->seg[i].memsz; z += sizeof zero) {
+            uint64_t len = elf->seg[i].memsz - z < sizeof zero ? elf->seg[i].memsz - z : sizeof zero;
+            r = vmp_mem_write(mem, elf->seg[i].paddr + z, zero, len);
+        }
+    }
     if (r == 0 && initrd_addr)
         r = vmp_mem_write(mem, initrd_addr, cfg->initrd, cfg->initrd_size);
     if (r < 0)
-        return vmp_loader_fail(e, r, "guest memory refused a write (memory map wrong?)");
+        return FAIL(r, "guest memory refused a write (memory map wrong?)");
 
     bool k64 = version >= 0x020C && (vmp_ld16(img + HDR_XLOADFLAGS) & XLF_KERNEL_64);
     e->mode = k64 ? VMP_BOOT_LONG64 : VMP_BOOT_PROT32;
@@ -198,7 +325,32 @@ int vmp_load_linux(struct vmp_mem *mem, const void *image, size_t size,
     e->rsi = VMP_BOOT_PARAMS;
     e->image_start = load;
     e->image_end = load + kernel_size;
+    if (elf) {
+        /* vmlinux's entry is startup_64's physical address, entered in
+         * 64-bit mode as the decompressor would (boot.rst "64-bit BOOT
+         * PROTOCOL"). */
+        e->rip = elf->entry;
+        e->image_end = elf->hi;
+        free(elf);
+    }
+#undef FAIL
     e->initrd_addr = initrd_addr;
     e->initrd_size = initrd_addr ? cfg->initrd_size : 0;
     return 0;
+}
+
+int vmp_load_linux(struct vmp_mem *mem, const void *image, size_t size,
+                   const struct vmp_boot_config *cfg, struct vmp_boot_entry *e)
+{
+    return load_linux(mem, image, size, cfg, e, NULL, 0);
+}
+
+int vmp_load_linux_vmlinux(struct vmp_mem *mem, const void *image, size_t size,
+                           const void *vmlinux, size_t vmlinux_size,
+                           const struct vmp_boot_config *cfg, struct vmp_boot_entry *e)
+{
+    memset(e, 0, sizeof *e);
+    if (!vmlinux)
+        return vmp_loader_fail(e, -EINVAL, "no vmlinux given");
+    return load_linux(mem, image, size, cfg, e, vmlinux, vmlinux_size);
 }

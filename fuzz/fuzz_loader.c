@@ -32,13 +32,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .initrd = extra ? data + size - extra : NULL,
         .initrd_size = extra,
         .modules = mods,
-        .module_count = (sel >> 6) & 3 ? ((sel >> 6) & 1) + 1 : 0,
+        .module_count = (sel >> 6) & 1,
     };
     struct vmp_boot_entry e;
     int r;
     switch (sel & 3) {
     case 0: r = vmp_load_kernel(mem, data, size, &cfg, &e); break;
-    case 1: r = vmp_load_linux(mem, data, size, &cfg, &e); break;
+    case 1:
+        if (sel & 0x80) {
+            /* bzImage header from the first half, vmlinux from the second. */
+            size_t half = size / 2, off, len;
+            r = vmp_load_linux_vmlinux(mem, data, half, data + half, size - half, &cfg, &e);
+            if (vmp_linux_payload(data, size, &off, &len) == 0 && (off > size || len > size - off))
+                abort();
+        } else {
+            r = vmp_load_linux(mem, data, size, &cfg, &e);
+        }
+        break;
     case 2: r = vmp_load_multiboot(mem, data, size, &cfg, &e); break;
     default: r = vmp_load_flat(mem, data, size, 0x100000 + (sel & 0xC) * 0x10000, &e); break;
     }

@@ -52,6 +52,8 @@ void vmp_usage(FILE *f)
             "  --load-addr ADDR   load --kernel as a flat binary at ADDR, entered in\n"
             "                     32-bit protected mode\n"
             "  --timeout SECONDS  stop the guest after this long (status %d)\n"
+            "  --no-decompress    boot a bzImage through its own decompressor (by\n"
+            "                     default vmp decompresses xz kernels itself)\n"
             "  --config FILE      JSON machine description (flags override it)\n"
             "  --help, --version\n"
             "Exit status: (v << 1) | 1 when the guest writes v to port 0xF4; %d on\n"
@@ -265,6 +267,12 @@ int vmp_config_load_json(struct vmp_config *c, const char *path)
                 break;
             }
             r = set_load_addr(c, where, s);
+        } else if (!strcmp(k, "decompress")) {
+            if (!cJSON_IsBool(v)) {
+                r = vmp_err("%s: must be true or false", where);
+                break;
+            }
+            c->no_decompress = cJSON_IsFalse(v);
         } else if (!strcmp(k, "timeout")) {
             char buf[64];
             if (!cJSON_IsNumber(v)) {
@@ -287,6 +295,7 @@ out:
 enum {
     OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_MODULE, OPT_MEM, OPT_SMP, OPT_ACCEL,
     OPT_SERIAL, OPT_CONFIG, OPT_LOAD_ADDR, OPT_TIMEOUT, OPT_HELP, OPT_VERSION,
+    OPT_NO_DECOMPRESS,
 };
 
 static const struct option options[] = {
@@ -301,6 +310,7 @@ static const struct option options[] = {
     {"config", required_argument, 0, OPT_CONFIG},
     {"load-addr", required_argument, 0, OPT_LOAD_ADDR},
     {"timeout", required_argument, 0, OPT_TIMEOUT},
+    {"no-decompress", no_argument, 0, OPT_NO_DECOMPRESS},
     {"help", no_argument, 0, OPT_HELP},
     {"version", no_argument, 0, OPT_VERSION},
     {0, 0, 0, 0},
@@ -347,6 +357,7 @@ int vmp_config_parse(struct vmp_config *c, int argc, char **argv)
         case 'h':
         case OPT_HELP: c->help = true; break;
         case OPT_VERSION: c->version = true; break;
+        case OPT_NO_DECOMPRESS: c->no_decompress = true; break;
         case ':': r = vmp_err("%s needs an argument", argv[optind - 1]); break;
         default: r = vmp_err("unknown option '%s' (see --help)", argv[optind - 1]); break;
         }

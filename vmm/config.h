@@ -27,6 +27,7 @@ struct vmp_config {
     bool flat;          /* --load-addr given: kernel is a flat binary */
     uint64_t load_addr;
     double timeout;     /* seconds, 0 = none */
+    bool no_decompress; /* let a bzImage decompress itself */
     bool help, version;
 };
 

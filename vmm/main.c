@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "vmlinux.h"
 
 #define MAX_KERNEL (512u << 20)
 #define MAX_INITRD (2048u << 20)
@@ -163,7 +164,24 @@ static int load_guest(struct vmp_machine *m, struct vmp_boot_entry *entry)
             .modules = mods,
             .module_count = nm,
         };
-        r = vmp_load_kernel(m->mem, kernel, klen, &bc, &e);
+        r = -1;
+        if (kind == VMP_IMAGE_BZIMAGE && !c->no_decompress) {
+            size_t vlen = 0;
+            const char *why = NULL;
+            void *vml = vmp_vmlinux_extract(kernel, klen, &vlen, &why);
+            if (vml) {
+                r = vmp_load_linux_vmlinux(m->mem, kernel, klen, vml, vlen, &bc, &e);
+                free(vml);
+                if (r == 0)
+                    vmp_logf(&m->log, VMP_LOG_DEBUG,
+                             "kernel decompressed by vmp (%zu bytes), entry 0x%llx", vlen,
+                             (unsigned long long)e.rip);
+            } else {
+                vmp_logf(&m->log, VMP_LOG_DEBUG, "kernel decompresses itself: %s", why);
+            }
+        }
+        if (r < 0)
+            r = vmp_load_kernel(m->mem, kernel, klen, &bc, &e);
     }
     if (r < 0) {
         vmp_err("--kernel %s: %s", c->kernel, e.error);

@@ -122,6 +122,21 @@ enum vmp_image_kind vmp_image_detect(const void *image, size_t size);
 
 int vmp_load_linux(struct vmp_mem *mem, const void *image, size_t size,
                    const struct vmp_boot_config *cfg, struct vmp_boot_entry *entry);
+/* The bzImage's compressed kernel (payload_offset/payload_length, protocol
+ * 2.08+): its file offset and length. -ENOEXEC if not a bzImage or the
+ * fields point outside it, -ENOTSUP before protocol 2.08. The format is
+ * told by its magic (xz: FD 37 7A 58 5A 00; gzip: 1F 8B; zstd: 28 B5 2F FD);
+ * the uncompressed size is the last 4 bytes of the payload (LE). */
+int vmp_linux_payload(const void *image, size_t size, size_t *offset, size_t *len);
+/* Boot a bzImage whose payload the embedder decompressed itself: the boot
+ * data comes from the bzImage's header (as vmp_load_linux), the kernel from
+ * vmlinux, an ELF64 x86-64 executable loaded at its physical addresses and
+ * entered at its entry point (startup_64) in 64-bit mode. This skips the
+ * kernel's own decompressor, which matters where guest kernel code runs
+ * slowly (emulated). */
+int vmp_load_linux_vmlinux(struct vmp_mem *mem, const void *image, size_t size,
+                           const void *vmlinux, size_t vmlinux_size,
+                           const struct vmp_boot_config *cfg, struct vmp_boot_entry *entry);
 int vmp_load_multiboot(struct vmp_mem *mem, const void *image, size_t size,
                        const struct vmp_boot_config *cfg,
                        struct vmp_boot_entry *entry);

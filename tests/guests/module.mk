@@ -37,3 +37,8 @@ demo: deps
 	@st=0; $(BUILD)/vmp --accel kvm --kernel $(BUILD)/guests/demo.elf --smp 2 --mem 64M \
 	    || st=$$?; [ $$st -eq 1 ]
 .PHONY: demo
+
+# Slow and opt-in: boots Debian's kernel (downloaded into cache/linux).
+check-linux: all
+	@BUILD=$(BUILD) sh tests/linux/boot.sh
+.PHONY: check-linux

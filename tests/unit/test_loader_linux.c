@@ -182,6 +182,70 @@ START_TEST(setup_vcpu_long_mode)
 }
 END_TEST
 
+/* An ELF64 x86-64 executable with one PT_LOAD of 0x100 file bytes and
+ * 0x2000 memory bytes at physical 0x1000000, entry at +0x40. */
+static uint8_t *make_vmlinux(size_t *size)
+{
+    *size = 0x200;
+    uint8_t *v = calloc(1, *size);
+    memcpy(v, "\177ELF", 4);
+    v[4] = 2; v[5] = 1; v[6] = 1;
+    wr16(v + 16, 2); wr16(v + 18, 62); wr32(v + 20, 1);
+    wr32(v + 24, 0x1000040);                 /* e_entry */
+    wr32(v + 32, 64);                        /* e_phoff */
+    wr16(v + 52, 64); wr16(v + 54, 56); wr16(v + 56, 1);
+    uint8_t *ph = v + 64;
+    wr32(ph, 1);                             /* PT_LOAD */
+    wr32(ph + 8, 0x100);                     /* p_offset */
+    wr32(ph + 16, 0x81000000u);              /* p_vaddr (low half) */
+    wr32(ph + 24, 0x1000000);                /* p_paddr */
+    wr32(ph + 32, 0x100);                    /* p_filesz */
+    wr32(ph + 40, 0x2000);                   /* p_memsz */
+    for (unsigned i = 0; i < 0x100; i++)
+        v[0x100 + i] = (uint8_t)(0xC0 ^ i);
+    return v;
+}
+
+START_TEST(vmlinux_entry_and_payload)
+{
+    struct fixture f;
+    fixture_init(&f);
+    size_t size, vsize;
+    uint8_t *img = make_bzimage(8192, &size);
+    uint8_t *vml = make_vmlinux(&vsize);
+    memset(f.ram + 0x1000100, 0x77, 0x100); /* bss must be zeroed */
+    struct vmp_boot_config cfg = {.cmdline = "console=ttyS0"};
+    struct vmp_boot_entry e;
+    ck_assert_int_eq(vmp_load_linux_vmlinux(f.mem, img, size, vml, vsize, &cfg, &e), 0);
+    /* boot.rst 64-bit protocol: entered at startup_64 in long mode, RSI
+     * the zero page; segments at their physical addresses. */
+    ck_assert_int_eq(e.mode, VMP_BOOT_LONG64);
+    ck_assert_uint_eq(e.rip, 0x1000040);
+    ck_assert_uint_eq(e.rsi, VMP_BOOT_PARAMS);
+    ck_assert_mem_eq(f.ram + 0x1000000, vml + 0x100, 0x100);
+    ck_assert_uint_eq(f.ram[0x1000150], 0);
+    ck_assert_str_eq((char *)f.ram + VMP_BOOT_CMDLINE, "console=ttyS0");
+    /* Malformed vmlinux: segment past the end of the file. */
+    wr32(vml + 64 + 32, 0x1000);
+    ck_assert_int_eq(vmp_load_linux_vmlinux(f.mem, img, size, vml, vsize, &cfg, &e), -ENOEXEC);
+    ck_assert_ptr_nonnull(strstr(e.error, "past the file end"));
+    for (size_t cut = 0; cut < vsize; cut += 7)
+        ck_assert_int_lt(vmp_load_linux_vmlinux(f.mem, img, size, vml, cut, &cfg, &e), 0);
+    /* Payload fields (protocol 2.08): offset from the protected-mode code. */
+    wr32(img + 0x248, 0x10);
+    wr32(img + 0x24C, 0x100);
+    size_t off, len;
+    ck_assert_int_eq(vmp_linux_payload(img, size, &off, &len), 0);
+    ck_assert_uint_eq(off, 5 * 512 + 0x10);
+    ck_assert_uint_eq(len, 0x100);
+    wr32(img + 0x24C, 0x10000000);
+    ck_assert_int_eq(vmp_linux_payload(img, size, &off, &len), -ENOEXEC);
+    free(vml);
+    free(img);
+    fixture_free(&f);
+}
+END_TEST
+
 Suite *loader_linux_suite(void)
 {
     Suite *s = suite_create("loader_linux");
@@ -191,6 +255,7 @@ Suite *loader_linux_suite(void)
     tcase_add_test(tc, truncated_bzimage_is_refused);
     tcase_add_test(tc, bad_inputs_have_reasons);
     tcase_add_test(tc, setup_vcpu_long_mode);
+    tcase_add_test(tc, vmlinux_entry_and_payload);
     suite_add_tcase(s, tc);
     return s;
 }

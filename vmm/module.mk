@@ -1,0 +1,2 @@
+# vmp decompresses xz bzImage payloads itself (vmm/vmlinux.c).
+$(BUILD)/vmp: VMM_LIBS += -llzma
