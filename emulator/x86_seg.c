@@ -751,8 +751,6 @@ int x86_deliver_event(struct x86_ctx *c, const struct vmp_x86_event *ev,
     cpu->rflags &= ~(uint64_t)(VMP_FLAG_TF | VMP_FLAG_NT | VMP_FLAG_RF | VMP_FLAG_VM);
     if (!trap)
         cpu->rflags &= ~(uint64_t)VMP_FLAG_IF;
-    if (ev->type == VMP_X86_EV_NMI)
-        cpu->nmi_blocked = 1;
     return 0;
 }
 
@@ -905,9 +903,7 @@ int x86_exec_seg(struct x86_ctx *c, bool *handled)
         TRY(x86_read_mem(c, m->seg, (ea + in->opsize) & x86_mask(in->adsize), &sel, 2));
         TRY(x86_load_seg(c, in->arg, (uint16_t)sel));
         x86_reg_set(cpu, o0->reg, in->opsize, false, off);
-        if (in->arg == VMP_SS)
-            cpu->shadow |= VMP_X86_SHADOW_MOVSS;
-        break;
+        break; /* LSS sets no interrupt shadow (only MOV SS and POP SS) */
     }
     case OP_JMP_FAR:
         return x86_far_transfer(c, o0->sel, o0->imm, FAR_JMP);

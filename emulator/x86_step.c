@@ -81,6 +81,8 @@ int vmp_x86_deliver(struct vmp_x86_cpu *cpu, const struct vmp_x86_ops *ops,
         int rc = x86_deliver_event(&c, &ev, cpu->rip);
         if (rc == VMP_X86_OK) {
             cpu->halted = 0;
+            if (ev.type == VMP_X86_EV_NMI)
+                cpu->nmi_blocked = 1; /* until the next IRET (SDM Vol. 3 §6.7.1) */
             return VMP_X86_OK;
         }
         struct vmp_x86_event second = cpu->event;

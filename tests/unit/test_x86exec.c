@@ -1144,6 +1144,81 @@ START_TEST(test_syscall_sysret)
 }
 END_TEST
 
+/* IRET to virtual-8086 mode and INT n back to ring 0 through the IDT
+ * (SDM Vol. 3 §20.2.2, §20.3.1.1, Figure 20-5 stack layout). */
+START_TEST(test_vm86_roundtrip)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    priv_gdt(e);
+    uint32_t gate[2] = { (0x08 << 16) | 0x3000, 0xee00 }; /* DPL 3 int gate */
+    xenv_put(e, 0x600 + 0x10 * 8, gate, 8);
+    e->cpu.idt.base = 0x600;
+    e->cpu.idt.limit = 0x7ff;
+    uint32_t frame[9] = { 0x100, 0x2000, VMP_FLAG_VM | VMP_FLAG_IOPL | 2, 0x7000,
+                          0x3000, 0x4000, 0x5000, 0x0, 0x0 };
+    RSP = 0x80000 - sizeof(frame);
+    xenv_put(e, RSP, frame, sizeof(frame));
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0xcf }, 1, 1), 0);
+    ck_assert(e->cpu.rflags & VMP_FLAG_VM);
+    ck_assert_uint_eq(vmp_x86_cpl(&e->cpu), 3);
+    ck_assert_uint_eq(e->cpu.seg[VMP_CS].base, 0x20000);
+    ck_assert_uint_eq(e->cpu.rip, 0x100);
+    ck_assert_uint_eq(e->cpu.seg[VMP_SS].base, 0x30000);
+    ck_assert_uint_eq(e->cpu.seg[VMP_DS].base, 0x50000);
+    ck_assert_uint_eq(RSP, 0x7000);
+    /* int 0x10 in v8086 mode with IOPL 3 */
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0xcd, 0x10 }, 2, 1), 0);
+    ck_assert(!(e->cpu.rflags & VMP_FLAG_VM));
+    ck_assert_uint_eq(vmp_x86_cpl(&e->cpu), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x3000);
+    ck_assert_uint_eq(e->cpu.seg[VMP_SS].selector, 0x10);
+    ck_assert_uint_eq(RSP, 0x90000 - 36);
+    ck_assert_uint_eq(xenv_get(e, RSP, 4), 0x102);
+    ck_assert_uint_eq(xenv_get(e, RSP + 4, 4), 0x2000);
+    ck_assert(xenv_get(e, RSP + 8, 4) & VMP_FLAG_VM);
+    ck_assert_uint_eq(xenv_get(e, RSP + 12, 4), 0x7000);
+    ck_assert_uint_eq(xenv_get(e, RSP + 16, 4), 0x3000);
+    ck_assert_uint_eq(xenv_get(e, RSP + 20, 4), 0x4000); /* ES */
+    ck_assert_uint_eq(xenv_get(e, RSP + 24, 4), 0x5000); /* DS */
+    ck_assert_int_eq(e->cpu.seg[VMP_DS].unusable, 1);
+    /* with IOPL < 3, INT n in v8086 mode is #GP(0) */
+    xenv_put(e, 0x3000, (uint8_t[]){ 0xcf }, 1);
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &xenv_ops, e), 0); /* iret back */
+    ck_assert(e->cpu.rflags & VMP_FLAG_VM);
+    e->cpu.rflags &= ~(uint64_t)VMP_FLAG_IOPL;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xcd, 0x10 }, 2), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_GP);
+    xenv_free(e);
+}
+END_TEST
+
+/* NMI: delivered through vector 2, then blocked until IRET (SDM Vol. 3
+ * §6.7.1); not blocked by IF. */
+START_TEST(test_nmi_blocking)
+{
+    struct xenv *e = xenv_new();
+    xenv_real(e, 0x100);
+    e->cpu.idt.limit = 0x3ff;
+    xenv_put(e, 2 * 4, (uint16_t[]){ 0x0500, 0x0000 }, 4);
+    xenv_put(e, 0x500, (uint8_t[]){ 0x90, 0xcf }, 2); /* nop ; iret */
+    xenv_put(e, 0x100, (uint8_t[]){ 0x90, 0x90, 0x90 }, 3);
+    e->cpu.nmi_pending = 1;
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &xenv_ops, e), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x500);
+    ck_assert_int_eq(e->cpu.nmi_blocked, 1);
+    e->cpu.nmi_pending = 1;
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &xenv_ops, e), 0); /* nop, not NMI */
+    ck_assert_uint_eq(e->cpu.rip, 0x501);
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &xenv_ops, e), 0); /* iret */
+    ck_assert_uint_eq(e->cpu.rip, 0x100);
+    ck_assert_int_eq(e->cpu.nmi_blocked, 0);
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &xenv_ops, e), 0); /* second NMI */
+    ck_assert_uint_eq(e->cpu.rip, 0x500);
+    xenv_free(e);
+}
+END_TEST
+
 Suite *x86exec_suite(void)
 {
     Suite *s = suite_create("x86exec");
@@ -1169,6 +1244,8 @@ Suite *x86exec_suite(void)
     tcase_add_test(tc, test_call_gate_and_retf);
     tcase_add_test(tc, test_descriptor_instructions);
     tcase_add_test(tc, test_syscall_sysret);
+    tcase_add_test(tc, test_vm86_roundtrip);
+    tcase_add_test(tc, test_nmi_blocking);
     suite_add_tcase(s, tc);
     return s;
 }
