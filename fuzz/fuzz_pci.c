@@ -6,9 +6,11 @@
  *            prefetchable, ROM 32 KiB, MSI 64-bit maskable 8 vectors,
  *            a vendor capability, INTA
  *   00:02.0  multi-function: BAR0 MEM32 8 KiB of MSI-X (64 vectors, table
- *            at 0, PBA at 0x1000), BAR1 I/O 16, MSI 32-bit 1 vector, INTB
+ *            at 0, PBA at 0x1000), BAR1 I/O 16, MSI 32-bit 1 vector, INTB,
+ *            power management with D1
  *   00:02.1  BAR0 MEM64 4 KiB holding registers and MSI-X (3 vectors,
- *            table 0x800, PBA 0xC00) in one BAR
+ *            table 0x800, PBA 0xC00) in one BAR, power management (D0,
+ *            D3hot), two PCIe extended capabilities
  *
  * Doorbells: a write to offset 0 of 00:01.0 BAR1 raises an interrupt
  * through MSI-X, MSI or INTx as the function has them enabled; the op
@@ -234,9 +236,13 @@ static void setup(struct board *b, bool cf8_extended)
     err |= vmp_pci_bar_init(f, 1, VMP_PCI_BAR_IO, 16, false, &regs_ops, &b->regs[1]);
     err |= vmp_pci_msi_init(f, 1, false, false) < 0;
     err |= vmp_pci_msix_init(f, 64, 0, 0, 0, 0x1000) < 0;
+    err |= vmp_pci_pm_init(f, true, false) < 0;
     f = &b->fn[2];
     err |= vmp_pci_bar_init(f, 0, VMP_PCI_BAR_MEM64, 4096, false, &regs_ops, &b->regs[2]);
     err |= vmp_pci_msix_init(f, 3, 0, 0x800, 0, 0xC00) < 0;
+    err |= vmp_pci_pm_init(f, false, false) < 0;
+    err |= vmp_pci_ext_cap_add(f, PCI_EXT_CAP_ID_DSN, 1, 12) < 0;
+    err |= vmp_pci_ext_cap_add(f, PCI_EXT_CAP_ID_VNDR, 1, 16) < 0;
     err |= vmp_pci_func_attach(&b->fn[0], b->cfg, 0, 1, 0, b->pio, b->mmio);
     err |= vmp_pci_func_attach(&b->fn[1], b->cfg, 0, 2, 0, b->pio, b->mmio);
     err |= vmp_pci_func_attach(&b->fn[2], b->cfg, 0, 2, 1, b->pio, b->mmio);
@@ -280,7 +286,7 @@ static void check_bars(struct board *b)
 }
 
 struct image {
-    uint8_t b[256];
+    uint8_t b[VMP_PCI_CFG_SIZE];
 };
 
 static uint8_t image_read8(void *opaque, unsigned reg)
@@ -290,17 +296,37 @@ static uint8_t image_read8(void *opaque, unsigned reg)
     return ((struct image *)opaque)->b[reg];
 }
 
+static uint32_t image_read32(void *opaque, unsigned reg)
+{
+    const uint8_t *p = ((struct image *)opaque)->b + reg;
+    if (reg < 0x100 || reg > VMP_PCI_CFG_SIZE - 4 || (reg & 3))
+        abort(); /* extended walks stay in 0x100-0xFFF, dword aligned */
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 /* The capability walker on garbage: the input's first 256 bytes as a
  * configuration header. It ends, and what it finds is what it asked for.
- * And the lists the helpers built are found through the space. */
+ * The same for an extended list over the input repeated to 4 KiB. And the
+ * lists the helpers built are found through the space. */
+static const uint32_t addrs_dsn = 2u << 15 | 1u << 12; /* 00:02.1 */
+
 static void check_caps(struct board *b, const uint8_t *data, size_t size)
 {
-    struct image img;
-    memset(&img, 0, sizeof img);
-    memcpy(img.b, data, size < sizeof img.b ? size : sizeof img.b);
+    struct image *img = calloc(1, sizeof *img);
+    if (!img)
+        abort();
+    for (size_t i = 0; size && i < sizeof img->b; i++)
+        img->b[i] = data[i % size];
     uint8_t id = size > 0x3F ? data[0x3F] : 0;
-    int r = vmp_pci_cap_walk(image_read8, &img, id);
-    if (r >= 0 && (r < 0x40 || r > 0xFC || (r & 3) || img.b[r] != id))
+    int r = vmp_pci_cap_walk(image_read8, img, id);
+    if (r >= 0 && (r < 0x40 || r > 0xFC || (r & 3) || img->b[r] != id))
+        abort();
+    uint16_t xid = (uint16_t)(id | (size > 0x3E ? data[0x3E] : 0) << 8);
+    r = vmp_pci_ext_cap_walk(image_read32, img, xid);
+    if (r >= 0 && (r < 0x100 || (r & 3) || (image_read32(img, (unsigned)r) & 0xFFFF) != xid))
+        abort();
+    free(img);
+    if (vmp_pci_ext_cap_find_space(b->cfg, addrs_dsn, PCI_EXT_CAP_ID_DSN) != 0x100)
         abort();
     static const uint32_t addrs[NFUNC] = { 1u << 15, 2u << 15, 2u << 15 | 1u << 12 };
     for (unsigned i = 0; i < NFUNC; i++) {

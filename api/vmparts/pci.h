@@ -101,6 +101,12 @@ struct vmp_pci_func {
     struct vmp_msi_sink msi_sink;
     uint16_t cap_last; /* last capability (0 = none) */
     uint16_t cap_free; /* next free offset for a capability */
+    uint16_t ext_last; /* last extended capability (0 = none) */
+    uint16_t ext_free; /* next free offset for one (from 0x100) */
+    struct {
+        uint8_t cap;   /* 0 = no power management capability */
+        bool d1, d2;
+    } pm;
     struct {
         uint8_t cap;   /* 0 = no MSI */
         uint8_t nvec;  /* vectors requested (1, 2, 4, ... 32) */
@@ -210,6 +216,31 @@ typedef uint8_t (*vmp_pci_read8_fn)(void *opaque, unsigned reg);
 int vmp_pci_cap_walk(vmp_pci_read8_fn read8, void *opaque, uint8_t id);
 /* The same through a configuration space, for the function at addr. */
 int vmp_pci_cap_find_space(struct vmp_space *cfg, uint32_t addr, uint8_t id);
+
+/* PCIe extended capabilities (PCIe base spec 4.0 §7.6) in 0x100-0xFFF:
+ * header dword ID 15:0, version 19:16, next 31:20. The first is at 0x100.
+ * add returns the offset, -ENOSPC or -EINVAL (len < 4). */
+int vmp_pci_ext_cap_add(struct vmp_pci_func *f, uint16_t id, uint8_t version, unsigned len);
+int vmp_pci_ext_cap_find(const struct vmp_pci_func *f, uint16_t id, unsigned after);
+/* Untrusted lists: pointers below 0x100 end the walk, bits 1:0 are
+ * ignored, at most 960 entries (the most that fit); -ELOOP beyond. */
+typedef uint32_t (*vmp_pci_read32_fn)(void *opaque, unsigned reg);
+int vmp_pci_ext_cap_walk(vmp_pci_read32_fn read32, void *opaque, uint16_t id);
+int vmp_pci_ext_cap_find_space(struct vmp_space *cfg, uint32_t addr, uint16_t id);
+
+/* ------------------------------------------------------------------ */
+/* Power management (PCI Bus Power Management Interface 1.2)           */
+
+/* Add a PM capability (version 3, no PME): D0 and D3hot, plus D1/D2 if
+ * asked. Writes of an unsupported state are dropped (PCI PM 1.2 §3.2.4,
+ * PMCSR PowerState). Outside D0 the function answers configuration
+ * accesses only (PCI PM 1.2 ch. 5, function power states):
+ * its BARs are unmapped until it is back in D0. No_Soft_Reset is set: the
+ * helper keeps the configuration across D3hot -> D0; a device that does
+ * reset itself there does so in its cfg_write hook. Returns the offset. */
+int vmp_pci_pm_init(struct vmp_pci_func *f, bool d1, bool d2);
+/* Current power state 0..3 (D0..D3hot); 0 without the capability. */
+unsigned vmp_pci_pm_state(const struct vmp_pci_func *f);
 
 /* ------------------------------------------------------------------ */
 /* MSI (PCI 3.0 §6.8.1)                                                */

@@ -101,3 +101,13 @@ s += pio_w(0, 1, 0x06, B) + pio_r(0, 1, B) + pio_r(0, 2, D) + pio_w(0, 3, 0x1122
 s += cf8_w(1, 0, 0x64, 0xFFFFFFFF) + cf8_r(1, 0, 0x60, B) + cf8_w(1, 0, 0x04, 0x0007, W)
 s += cf8_w(1, 0, 0x10, 0xC000) + irq(3, 1) + irq(3, 0) + pio_r(1, 0, B) + pio_r(0, 0) + SAVE
 write(6, s)
+
+# 7: power management on 00:02.1 (PMCSR at 0x50) taking its BAR away in
+# D3hot and back in D0, D1 on 00:02.0 (PMCSR at 0x5C), and the extended
+# capabilities of 00:02.1 read through ECAM.
+s = cfg_w(3, 0x10, 0) + cfg_w(3, 0x14, 0x8) + cfg_w(3, 0x04, 0x0006, W) + mmio_r(9, 0, D)
+s += cfg_w(3, 0x50, 3, W) + mmio_r(9, 0, D) + cfg_r(3, 0x50, W) + cfg_w(3, 0x50, 1, W)
+s += cfg_w(3, 0x50, 0, W) + mmio_r(9, 0, D) + mmio_r(3, 0x100, D) + mmio_r(3, 0x10C, D)
+s += cfg_w(2, 0x10, 0xC0004000) + cfg_w(2, 0x04, 0x0002, W) + cfg_w(2, 0x5C, 1, W)
+s += mmio_r(5, 12, D) + SAVE + cfg_w(2, 0x5C, 0, W) + mmio_r(5, 12, D)
+write(7, s)

@@ -93,6 +93,9 @@ static bool bar_target(const struct vmp_pci_func *f, unsigned i, struct vmp_spac
     const struct vmp_pci_bar *b = &f->bar[i];
     uint16_t cmd = vmp_pci_get16(f, PCI_COMMAND);
     uint64_t a = vmp_pci_bar_addr(f, i), limit;
+    /* PCI PM 1.2: outside D0 only configuration accesses are answered. */
+    if (vmp_pci_pm_state(f) != 0)
+        return false;
     switch (b->kind) {
     case VMP_PCI_BAR_IO:
         if (!(cmd & PCI_COMMAND_IO))

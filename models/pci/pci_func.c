@@ -180,6 +180,7 @@ void vmp_pci_cfg_write(struct vmp_pci_func *f, unsigned reg, uint32_t value, uns
         return;
     uint32_t old_msi_mask = f->msi.cap && f->msi.maskable ? vmp_pci_get32(f, vmp_msi_mask_reg(f)) : 0;
     uint16_t old_msix_ctrl = f->msix.cap ? vmp_pci_get16(f, f->msix.cap + PCI_MSI_FLAGS) : 0;
+    unsigned old_pm = vmp_pci_pm_state(f);
 
     for (unsigned i = 0; i < size; i++) {
         uint8_t b = (uint8_t)(value >> (8 * i));
@@ -197,6 +198,8 @@ void vmp_pci_cfg_write(struct vmp_pci_func *f, unsigned reg, uint32_t value, uns
         vmp_pci_msi_written(f, old_msi_mask);
     if (f->msix.cap && vmp_pci_overlaps(reg, size, f->msix.cap + PCI_MSI_FLAGS, 2))
         vmp_pci_msix_written(f, old_msix_ctrl);
+    if (f->pm.cap && vmp_pci_overlaps(reg, size, f->pm.cap + PCI_PM_CTRL, 2))
+        vmp_pci_pm_written(f, old_pm);
     if (cmd)
         vmp_pci_update_intx(f);
     if (f->hooks && f->hooks->cfg_write)

@@ -51,6 +51,9 @@ void vmp_pci_update_intx(struct vmp_pci_func *f);
 /* After a guest write that touched the MSI / MSI-X capability. */
 void vmp_pci_msi_written(struct vmp_pci_func *f, uint32_t old_mask);
 void vmp_pci_msix_written(struct vmp_pci_func *f, uint16_t old_ctrl);
+/* After a guest write that touched PMCSR (old PowerState given). */
+void vmp_pci_pm_written(struct vmp_pci_func *f, unsigned old_state);
+bool vmp_pci_pm_state_ok(const struct vmp_pci_func *f, unsigned state);
 /* Reset MSI pending bits and the MSI-X table and PBA. */
 void vmp_pci_msi_reset(struct vmp_pci_func *f);
 void vmp_pci_msix_reset(struct vmp_pci_func *f);

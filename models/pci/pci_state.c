@@ -66,6 +66,11 @@ static bool validate(const struct vmp_pci_func *f, const struct vmp_pci_func_sta
                 return false;
         }
     }
+    if (f->pm.cap) {
+        unsigned state = s->cfg[f->pm.cap + PCI_PM_CTRL] & PCI_PM_CTRL_STATE_MASK;
+        if (!vmp_pci_pm_state_ok(f, state))
+            return false;
+    }
     if (f->msix.cap) {
         for (unsigned v = 0; v < f->msix.nvec; v++) {
             const uint8_t *e = s->table + v * VMP_MSIX_ENTRY_SIZE;

@@ -89,6 +89,22 @@ static void wr(struct mfx *x, unsigned reg, uint32_t v, unsigned size)
     vmp_space_write(x->pio, 0xCFC + (reg & 3), v, size);
 }
 
+static uint64_t tbl_rd(struct mfx *x, unsigned off, unsigned size)
+{
+    return vmp_space_read(x->mmio, MSIX_BAR_ADDR + off, size);
+}
+
+static void tbl_wr(struct mfx *x, unsigned off, uint64_t v, unsigned size)
+{
+    vmp_space_write(x->mmio, MSIX_BAR_ADDR + off, v, size);
+}
+
+static void msix_map(struct mfx *x)
+{
+    wr(x, PCI_BASE_ADDRESS_0, MSIX_BAR_ADDR, 4);
+    wr(x, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
+}
+
 /* ---- capability list ---------------------------------------------- */
 
 /* §6.7: status bit 4, the pointer at 0x34, then each entry's next byte;
@@ -186,6 +202,116 @@ START_TEST(cap_walk_guard)
     /* No status bit: the pointer is not looked at. */
     img[PCI_STATUS] = 0;
     ck_assert_int_eq(vmp_pci_cap_walk(img_read8, img, 0xFF), -ENOENT);
+}
+END_TEST
+
+/* PCIe §7.6: extended capabilities from 0x100, linked by the next field
+ * in bits 31:20; found through the configuration space (ECAM-only). */
+START_TEST(ext_cap_list)
+{
+    struct mfx *x = mfx_new();
+    int a = vmp_pci_ext_cap_add(&x->fn, PCI_EXT_CAP_ID_VNDR, 1, 0x14);
+    int b = vmp_pci_ext_cap_add(&x->fn, PCI_EXT_CAP_ID_DSN, 1, 12);
+    int c = vmp_pci_ext_cap_add(&x->fn, PCI_EXT_CAP_ID_VNDR, 1, 8);
+    ck_assert_int_eq(a, 0x100);
+    ck_assert_int_eq(b, 0x114);
+    ck_assert_int_eq(c, 0x120);
+    uint32_t addr = vmp_pci_addr(0, DEV, 0);
+    uint32_t h0 = (uint32_t)vmp_space_read(x->cfg, addr + 0x100, 4);
+    ck_assert_uint_eq(h0 & 0xFFFF, PCI_EXT_CAP_ID_VNDR);
+    ck_assert_uint_eq(h0 >> 16 & 0xF, 1);
+    ck_assert_uint_eq(h0 >> 20, 0x114);
+    ck_assert_uint_eq((uint32_t)vmp_space_read(x->cfg, addr + 0x120, 4) >> 20, 0);
+    ck_assert_int_eq(vmp_pci_ext_cap_find_space(x->cfg, addr, PCI_EXT_CAP_ID_DSN), b);
+    ck_assert_int_eq(vmp_pci_ext_cap_find(&x->fn, PCI_EXT_CAP_ID_VNDR, 0), a);
+    ck_assert_int_eq(vmp_pci_ext_cap_find(&x->fn, PCI_EXT_CAP_ID_VNDR, (unsigned)a), c);
+    ck_assert_int_eq(vmp_pci_ext_cap_find(&x->fn, PCI_EXT_CAP_ID_AER, 0), -ENOENT);
+    /* Read-only to the guest. */
+    vmp_space_write(x->cfg, addr + 0x100, 0, 4);
+    ck_assert_uint_eq((uint32_t)vmp_space_read(x->cfg, addr + 0x100, 4), h0);
+    /* No list: the host bridge's 0x100 reads 0; an absent function all ones. */
+    ck_assert_int_eq(vmp_pci_ext_cap_find_space(x->cfg, 0, PCI_EXT_CAP_ID_VNDR), -ENOENT);
+    ck_assert_int_eq(vmp_pci_ext_cap_find_space(x->cfg, vmp_pci_addr(0, 9, 0), 0xFFFF), -ENOENT);
+    ck_assert_int_eq(vmp_pci_ext_cap_add(&x->fn, 1, 16, 8), -EINVAL);
+    ck_assert_int_eq(vmp_pci_ext_cap_add(&x->fn, 1, 1, 0x1000), -EINVAL);
+    ck_assert_int_eq(vmp_pci_ext_cap_add(&x->fn, 1, 1, 0xEE0), -ENOSPC);
+    ck_assert_int_eq(vmp_pci_ext_cap_add(&x->fn, 1, 1, 0xED8), 0x128);
+    mfx_free(x);
+}
+END_TEST
+
+static uint32_t img_read32(void *opaque, unsigned reg)
+{
+    const uint32_t *w = opaque;
+    return w[(reg & 0xFFC) / 4];
+}
+
+/* Untrusted extended lists: loops end with -ELOOP, pointers below 0x100
+ * with -ENOENT, bits 1:0 of a pointer are ignored. */
+START_TEST(ext_cap_guard)
+{
+    uint32_t *w = calloc(1024, sizeof *w);
+    w[0x100 / 4] = PCI_EXT_CAP_ID_AER | 1u << 16 | 0x203u << 20;
+    w[0x200 / 4] = PCI_EXT_CAP_ID_VNDR | 1u << 16 | 0x100u << 20; /* back: a loop */
+    ck_assert_int_eq(vmp_pci_ext_cap_walk(img_read32, w, PCI_EXT_CAP_ID_VNDR), 0x200);
+    ck_assert_int_eq(vmp_pci_ext_cap_walk(img_read32, w, PCI_EXT_CAP_ID_DSN), -ELOOP);
+    w[0x200 / 4] = PCI_EXT_CAP_ID_VNDR | 0x040u << 20; /* into the header */
+    w[0x40 / 4] = PCI_EXT_CAP_ID_DSN;
+    ck_assert_int_eq(vmp_pci_ext_cap_walk(img_read32, w, PCI_EXT_CAP_ID_DSN), -ENOENT);
+    free(w);
+}
+END_TEST
+
+/* PCI PM 1.2 §3.2.3-3.2.4: PMC version 3, No_Soft_Reset set; writes of
+ * an unsupported state are dropped; outside D0 the function answers
+ * configuration accesses only, so its BARs go away until D0. */
+START_TEST(pm_states)
+{
+    struct mfx *x = mfx_new();
+    struct vmp_pci_func *f = &x->fn;
+    int pm = vmp_pci_pm_init(f, false, false);
+    ck_assert_int_gt(pm, 0);
+    ck_assert_int_eq(vmp_pci_pm_init(f, false, false), -EBUSY);
+    ck_assert_int_eq(vmp_pci_cap_find_space(x->cfg, vmp_pci_addr(0, DEV, 0), PCI_CAP_ID_PM),
+                     x->pm_cap); /* the list's first PM entry is the fixture's */
+    ck_assert_int_eq(vmp_pci_cap_find(f, PCI_CAP_ID_PM, (unsigned)x->pm_cap), pm);
+    ck_assert_uint_eq(rd(x, pm + PCI_CAP_FLAGS, 2) & PCI_PM_CAP_VER_MASK, 3);
+    ck_assert_uint_eq(rd(x, pm + PCI_CAP_FLAGS, 2) & (PCI_PM_CAP_D1 | PCI_PM_CAP_D2), 0);
+    ck_assert_uint_eq(rd(x, pm + PCI_PM_CTRL, 2), PCI_PM_CTRL_NO_SOFT_RST);
+    msix_map(x);
+    ck_assert(vmp_pci_bar_mapped(f, 0));
+    wr(x, pm + PCI_PM_CTRL, 1, 2); /* D1: not supported */
+    ck_assert_uint_eq(vmp_pci_pm_state(f), 0);
+    ck_assert(vmp_pci_bar_mapped(f, 0));
+    wr(x, pm + PCI_PM_CTRL, 3, 2); /* D3hot */
+    ck_assert_uint_eq(vmp_pci_pm_state(f), 3);
+    ck_assert_uint_eq(rd(x, pm + PCI_PM_CTRL, 2), PCI_PM_CTRL_NO_SOFT_RST | 3);
+    ck_assert(!vmp_pci_bar_mapped(f, 0));
+    ck_assert_uint_eq(tbl_rd(x, 12, 4), 0xFFFFFFFFu);
+    ck_assert_uint_eq(rd(x, PCI_VENDOR_ID, 2), 0x1B36); /* config still answers */
+    wr(x, pm + PCI_PM_CTRL, 2, 2); /* D2: not supported, stays D3hot */
+    ck_assert_uint_eq(vmp_pci_pm_state(f), 3);
+    wr(x, pm + PCI_PM_CTRL, 0, 2);
+    ck_assert_uint_eq(vmp_pci_pm_state(f), 0);
+    ck_assert(vmp_pci_bar_mapped(f, 0));
+    ck_assert_uint_eq(rd(x, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY, PCI_COMMAND_MEMORY);
+    /* Reset returns to D0. */
+    wr(x, pm + PCI_PM_CTRL, 3, 2);
+    vmp_pci_func_reset(f);
+    ck_assert_uint_eq(vmp_pci_pm_state(f), 0);
+    mfx_free(x);
+
+    struct vmp_pci_func g;
+    struct vmp_pci_id id = { .vendor = 1 };
+    vmp_pci_func_init(&g, NULL, "g", &id);
+    pm = vmp_pci_pm_init(&g, true, false);
+    ck_assert_uint_eq(vmp_pci_get16(&g, pm + PCI_CAP_FLAGS) & (PCI_PM_CAP_D1 | PCI_PM_CAP_D2),
+                      PCI_PM_CAP_D1);
+    vmp_pci_cfg_write(&g, pm + PCI_PM_CTRL, 1, 2);
+    ck_assert_uint_eq(vmp_pci_pm_state(&g), 1);
+    vmp_pci_cfg_write(&g, pm + PCI_PM_CTRL, 2, 2);
+    ck_assert_uint_eq(vmp_pci_pm_state(&g), 1);
+    vmp_pci_func_fini(&g);
 }
 END_TEST
 
@@ -324,22 +450,6 @@ START_TEST(msi_32bit_layout)
 END_TEST
 
 /* ---- MSI-X -------------------------------------------------------- */
-
-static uint64_t tbl_rd(struct mfx *x, unsigned off, unsigned size)
-{
-    return vmp_space_read(x->mmio, MSIX_BAR_ADDR + off, size);
-}
-
-static void tbl_wr(struct mfx *x, unsigned off, uint64_t v, unsigned size)
-{
-    vmp_space_write(x->mmio, MSIX_BAR_ADDR + off, v, size);
-}
-
-static void msix_map(struct mfx *x)
-{
-    wr(x, PCI_BASE_ADDRESS_0, MSIX_BAR_ADDR, 4);
-    wr(x, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
-}
 
 /* PCIe §7.7.2.2-4: Table Size N-1, Table and PBA offset/BIR registers;
  * §7.7.2.9: every vector masked after reset. */
@@ -569,6 +679,15 @@ END_TEST
 START_TEST(msi_load_invalid)
 {
     struct mfx *a = mfx_new(), *b = mfx_new();
+    int pa = vmp_pci_pm_init(&a->fn, false, false), pb = vmp_pci_pm_init(&b->fn, false, false);
+    ck_assert_int_eq(pa, pb);
+    wr(a, pa + PCI_PM_CTRL, 3, 2);
+    ck_assert_int_eq(test_roundtrip(&a->fn, &b->fn, save_func, load_func), 0);
+    ck_assert_uint_eq(vmp_pci_pm_state(&b->fn), 3);
+    vmp_pci_set16(&a->fn, pa + PCI_PM_CTRL, 1); /* D1, which it lacks */
+    ck_assert_int_eq(test_roundtrip(&a->fn, &b->fn, save_func, load_func), -EINVAL);
+    ck_assert_uint_eq(vmp_pci_pm_state(&b->fn), 3);
+    vmp_pci_set16(&a->fn, pa + PCI_PM_CTRL, 0);
     a->fn.msix.table[5 * 16 + 12] = 0x3; /* reserved Vector Control bit */
     ck_assert_int_eq(test_roundtrip(&a->fn, &b->fn, save_func, load_func), -EINVAL);
     a->fn.msix.table[5 * 16 + 12] = 0x1;
@@ -593,6 +712,9 @@ Suite *pci_msi_suite(void)
     tcase_add_test(t, cap_walk_guest);
     tcase_add_test(t, cap_find_after);
     tcase_add_test(t, cap_walk_guard);
+    tcase_add_test(t, ext_cap_list);
+    tcase_add_test(t, ext_cap_guard);
+    tcase_add_test(t, pm_states);
     suite_add_tcase(s, t);
     t = tcase_create("msi");
     tcase_add_test(t, msi_control);
