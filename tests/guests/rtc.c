@@ -83,7 +83,11 @@ void test_main(void)
     cli();
     check(rtc_uf >= 3, "rtc-update-irq", "%u update-ended interrupts", rtc_uf);
     unsigned per_s = pit_at_uf[2] - pit_at_uf[1];
-    check(per_s >= 95 && per_s <= 105, "pit-vs-rtc", "%u PIT interrupts in one RTC second (want 100)",
+    /* An edge that arrives while the previous one is still pending in the
+     * IRR is lost, as on hardware; on a loaded host (CI runs the sanitizer
+     * build with other jobs) the vCPU thread is descheduled often enough to
+     * lose a few ticks a second. More than 100 would be a model bug. */
+    check(per_s >= 85 && per_s <= 101, "pit-vs-rtc", "%u PIT interrupts in one RTC second (want 100)",
           per_s);
     ioapic_route(2, VEC_PIT, 0, false, true);
 
