@@ -208,7 +208,8 @@ static void fadt(uint8_t *t, const struct vmp_acpi_config *c, uint32_t facs, uin
         t[128] = c->reset_value;
     }
     t[131] = 4; /* FADT minor version: ACPI 6.4 */
-    put64(t + 132, facs);
+    /* X_FIRMWARE_CTRL must be zero when FIRMWARE_CTRL is set (table 5.9);
+     * X_DSDT may repeat DSDT and takes precedence. */
     put64(t + 140, dsdt);
     gas(t + 148, GAS_IO, (uint8_t)(c->pm1_evt_len * 8), ACC_WORD, c->pm1a_evt);
     gas(t + 172, GAS_IO, (uint8_t)(c->pm1_cnt_len * 8), ACC_WORD, c->pm1a_cnt);
