@@ -1,13 +1,15 @@
 /* Fuzz the HPET: MMIO op streams (any size, any offset in the 1 KiB
- * block) with clock steps and save/load round trips (fuzz_ops.h format,
- * run by timer_fuzz.h on a time-source clock). Every output is wired: four
+ * block) with clock steps and save/load round trips (fuzz_ops.h, on a
+ * host time source so late timers must catch up). Every output is wired: four
  * GSIs, both legacy lines and an MSI sink. Windows: 0 = base, 1 = timer
  * block, 2 = main counter. */
 #include <stdlib.h>
 
-#include "timer_fuzz.h"
+#include "common/fuzz_ops.h"
+#include "common/fuzz_state.h"
 
 struct ctx {
+    uint32_t flip;
     struct vmp_hpet *hpet;
     unsigned msis, legacy;
 };
@@ -15,16 +17,8 @@ struct ctx {
 static int save_load(void *opaque)
 {
     struct ctx *c = opaque;
-    struct vmp_state_writer w;
-    struct vmp_state_reader r;
-    vmp_state_writer_init(&w);
-    int err = vmp_hpet_save(c->hpet, &w);
-    if (!err) {
-        vmp_state_reader_init(&r, w.buf, w.len);
-        err = vmp_hpet_load(c->hpet, &r);
-    }
-    vmp_state_writer_free(&w);
-    return err;
+    c->flip = c->flip * 2654435761u + 12345u; /* which bit the check flips */
+    return fuzz_state_check(c->hpet, FUZZ_SAVE(vmp_hpet_save), FUZZ_LOAD(vmp_hpet_load), c->flip);
 }
 
 static void msi(void *opaque, uint64_t addr, uint32_t data)
@@ -42,8 +36,8 @@ static void legacy(void *opaque, bool on)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct timer_fuzz tf = { 0 };
-    struct vmp_clock *clock = vmp_clock_create(timer_fuzz_source, &tf);
+    uint64_t host_now = 0;
+    struct vmp_clock *clock = vmp_clock_create(fuzz_host_time, &host_now);
     struct vmp_space *mmio = vmp_space_create("mmio", UINT64_MAX);
     struct vmp_irq_line *lines[6];
     struct ctx c = { 0 };
@@ -73,11 +67,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .mmio_win = { VMP_HPET_BASE, VMP_HPET_BASE + 0x100, VMP_HPET_BASE + 0xF0 },
         .n_mmio_win = 3,
         .clock = clock,
+        .host_now = &host_now,
         .save_load = save_load,
         .opaque = &c,
     };
     struct fuzz_in in = { data, size };
-    timer_fuzz_run(&b, &tf, &in);
+    fuzz_run_ops(&b, &in);
     vmp_hpet_destroy(c.hpet);
     for (unsigned i = 0; i < 6; i++)
         vmp_irq_line_destroy(lines[i]);

@@ -1,37 +1,31 @@
 /* Fuzz the PIT 8254 and port 0x61: port op streams with clock steps and
- * save/load round trips (fuzz_ops.h format, run by timer_fuzz.h on a
- * time-source clock). Windows: 0 = 0x40..0x43, 1 = 0x61. */
+ * save/load round trips (fuzz_ops.h, on a host time source
+ * so late timers must catch up). Windows: 0 = 0x40..0x43, 1 = 0x61. */
 #include <stdlib.h>
 
-#include "timer_fuzz.h"
+#include "common/fuzz_ops.h"
+#include "common/fuzz_state.h"
 
 struct ctx {
+    uint32_t flip;
     struct vmp_pit *pit;
 };
 
 static int save_load(void *opaque)
 {
     struct ctx *c = opaque;
-    struct vmp_state_writer w;
-    struct vmp_state_reader r;
-    vmp_state_writer_init(&w);
-    int err = vmp_pit_save(c->pit, &w);
-    if (!err) {
-        vmp_state_reader_init(&r, w.buf, w.len);
-        err = vmp_pit_load(c->pit, &r);
-    }
-    vmp_state_writer_free(&w);
-    return err;
+    c->flip = c->flip * 2654435761u + 12345u; /* which bit the check flips */
+    return fuzz_state_check(c->pit, FUZZ_SAVE(vmp_pit_save), FUZZ_LOAD(vmp_pit_load), c->flip);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct timer_fuzz tf = { 0 };
-    struct vmp_clock *clock = vmp_clock_create(timer_fuzz_source, &tf);
+    uint64_t host_now = 0;
+    struct vmp_clock *clock = vmp_clock_create(fuzz_host_time, &host_now);
     struct vmp_space *pio = vmp_space_create("pio", 0xFFFF);
     struct vmp_irq_line *line = vmp_irq_line_create("irq0");
     struct vmp_env env = { clock, NULL, &fuzz_quiet_log };
-    struct ctx c = { vmp_pit_create(&env, vmp_irq_line_source(line)) };
+    struct ctx c = { .pit = vmp_pit_create(&env, vmp_irq_line_source(line)) };
     if (!clock || !pio || !line || !c.pit)
         abort();
     vmp_pit_attach(c.pit, pio, VMP_PIT_PORT);
@@ -41,11 +35,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .pio_win = { VMP_PIT_PORT, VMP_PIT_PORT61 },
         .n_pio_win = 2,
         .clock = clock,
+        .host_now = &host_now,
         .save_load = save_load,
         .opaque = &c,
     };
     struct fuzz_in in = { data, size };
-    timer_fuzz_run(&b, &tf, &in);
+    fuzz_run_ops(&b, &in);
     vmp_pit_destroy(c.pit);
     vmp_irq_line_destroy(line);
     vmp_space_destroy(pio);

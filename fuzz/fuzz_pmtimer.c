@@ -1,10 +1,13 @@
 /* Fuzz the ACPI PM1 block, PM timer and GPE0: port op streams with clock
- * steps, power-button presses (IRQ op) and save/load round trips. */
+ * steps (fuzz_ops.h, on a host time source), power-button presses and GPE
+ * events (IRQ op) and save/load round trips. */
 #include <stdlib.h>
 
 #include "common/fuzz_ops.h"
+#include "common/fuzz_state.h"
 
 struct ctx {
+    uint32_t flip;
     struct vmp_pm *pm;
     unsigned offs;
 };
@@ -14,16 +17,8 @@ static void power_off(void *opaque) { ((struct ctx *)opaque)->offs++; }
 static int save_load(void *opaque)
 {
     struct ctx *c = opaque;
-    struct vmp_state_writer w;
-    struct vmp_state_reader r;
-    vmp_state_writer_init(&w);
-    int err = vmp_pm_save(c->pm, &w);
-    if (!err) {
-        vmp_state_reader_init(&r, w.buf, w.len);
-        err = vmp_pm_load(c->pm, &r);
-    }
-    vmp_state_writer_free(&w);
-    return err;
+    c->flip = c->flip * 2654435761u + 12345u; /* which bit the check flips */
+    return fuzz_state_check(c->pm, FUZZ_SAVE(vmp_pm_save), FUZZ_LOAD(vmp_pm_load), c->flip);
 }
 
 /* The IRQ op's line 0 stands for the power button, line 1 for a GPE. */
@@ -40,7 +35,8 @@ static void button_sink(void *opaque, unsigned pin, bool level)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct vmp_clock *clock = vmp_clock_create(NULL, NULL);
+    uint64_t host_now = 0;
+    struct vmp_clock *clock = vmp_clock_create(fuzz_host_time, &host_now);
     struct vmp_space *pio = vmp_space_create("pio", 0xFFFF);
     struct vmp_irq_line *sci = vmp_irq_line_create("sci");
     struct vmp_irq_line *btn = vmp_irq_line_create("button");
@@ -59,6 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .pio_win = { VMP_PM_BASE, VMP_PM_BASE + VMP_PM_TMR_OFF, VMP_PM_BASE + VMP_GPE0_OFF },
         .n_pio_win = 3,
         .clock = clock,
+        .host_now = &host_now,
         .lines = { vmp_irq_line_source(btn), vmp_irq_line_source(gpe) },
         .n_lines = 2,
         .save_load = save_load,

@@ -13,6 +13,8 @@
 
 #include <vmparts/timer.h>
 
+#include "ticks.h"
+
 /* §2.3.4 - §2.3.9 register offsets and bits */
 #define R_GCAP 0x000
 #define R_GCONF 0x010
@@ -77,7 +79,7 @@ static uint64_t elapsed(const struct vmp_hpet *h, uint64_t now)
 {
     if (!(h->gconf & GCONF_ENABLE) || now <= h->ns_base)
         return 0;
-    return vmp_ns_to_ticks(now - h->ns_base, VMP_HPET_HZ);
+    return tmr_ns_to_ticks(now - h->ns_base, VMP_HPET_HZ);
 }
 
 static uint64_t counter_at(const struct vmp_hpet *h, uint64_t now)

@@ -11,6 +11,8 @@
 
 #include <vmparts/timer.h>
 
+#include "ticks.h"
+
 enum { ST_IDLE, ST_RUN, ST_PAUSED, ST_WAIT_TRIGGER };
 
 struct pit_ch {
@@ -53,7 +55,7 @@ struct vmp_pit {
 
 static uint64_t now_tick(const struct vmp_pit *p)
 {
-    return vmp_ns_to_ticks(vmp_clock_now(p->env.clock), VMP_PIT_HZ);
+    return tmr_ns_to_ticks(vmp_clock_now(p->env.clock), VMP_PIT_HZ);
 }
 
 static uint32_t modulus(const struct pit_ch *c) { return c->bcd ? 10000 : 65536; }
@@ -553,7 +555,7 @@ static uint64_t p61_read(void *dev, uint64_t off, unsigned size)
     if (off)
         return 0xFF;
     uint64_t now = vmp_clock_now(p->env.clock);
-    uint64_t t = vmp_ns_to_ticks(now, VMP_PIT_HZ);
+    uint64_t t = tmr_ns_to_ticks(now, VMP_PIT_HZ);
     ch_sync(&p->ch[2], t);
     uint8_t v = p->port61 & 0x0F;
     if ((now / VMP_PIT_REFRESH_NS) & 1)
@@ -761,6 +763,8 @@ int vmp_pit_load(struct vmp_pit *p, struct vmp_state_reader *r)
     p->line = !line; /* force the line to the saved level */
     set_line(p, line);
     p->last_eval = last_eval;
-    pit_timer_fn(p);
+    /* Arm for the next edge after the last evaluation: if that is past,
+     * the timer fires at once and catches up. Nothing saved changes. */
+    ch0_arm(p, last_eval);
     return 0;
 }

@@ -12,6 +12,8 @@
 
 #include <vmparts/timer.h>
 
+#include "ticks.h"
+
 struct vmp_pm {
     struct vmp_env env;
     struct vmp_irq *sci;
@@ -35,7 +37,7 @@ static unsigned tmr_bits(const struct vmp_pm *pm) { return pm->cfg.tmr_val_ext ?
 
 static uint64_t now_tick(const struct vmp_pm *pm)
 {
-    return vmp_ns_to_ticks(vmp_clock_now(pm->env.clock), VMP_PM_TMR_HZ);
+    return tmr_ns_to_ticks(vmp_clock_now(pm->env.clock), VMP_PM_TMR_HZ);
 }
 
 /* TMR_STS: the counter's MSB toggles every 2^(bits-1) ticks. */
