@@ -1,7 +1,0 @@
-VMP_SUITE(clock)
-VMP_SUITE(irqline)
-VMP_SUITE(loader_linux)
-VMP_SUITE(loader_multiboot)
-VMP_SUITE(mem)
-VMP_SUITE(space)
-VMP_SUITE(state)
