@@ -13,15 +13,22 @@
 #define PAGE_SIZE 0x1000u
 #define PAGES 8u
 
-/* The text buffer may be RAM or the VGA model's MMIO. */
+/* The text buffer may be RAM or the VGA model's MMIO. Nothing outside
+ * the 32 KiB colour text window is touched, whatever the (guest-writable)
+ * BDA says about columns, rows and pages. */
+#define VRAM_END (VRAM + PAGES * PAGE_SIZE)
 static void vram_wr16(struct vmp_bios *b, uint64_t a, uint16_t v)
 {
+    if (a < VRAM || a + 2 > VRAM_END)
+        return;
     if (bios_wr16(b, a, v) < 0 && b->cfg.mmio)
         vmp_space_write(b->cfg.mmio, a, v, 2);
 }
 static uint16_t vram_rd16(struct vmp_bios *b, uint64_t a)
 {
     uint16_t v;
+    if (a < VRAM || a + 2 > VRAM_END)
+        return 0x0720;
     if (bios_rd16(b, a, &v) < 0)
         v = b->cfg.mmio ? (uint16_t)vmp_space_read(b->cfg.mmio, a, 2) : 0;
     return v;
@@ -73,7 +80,7 @@ static void set_cursor(struct vmp_bios *b, unsigned page, unsigned row, unsigned
  * RAM, word by word through MMIO otherwise). len <= 2 * 132. */
 static void vram_read(struct vmp_bios *b, uint64_t a, uint8_t *buf, unsigned len)
 {
-    if (vmp_mem_read(b->env.mem, a, buf, len) == 0)
+    if (a >= VRAM && a + len <= VRAM_END && vmp_mem_read(b->env.mem, a, buf, len) == 0)
         return;
     for (unsigned i = 0; i + 1 < len; i += 2) {
         uint16_t v = vram_rd16(b, a + i);
@@ -83,7 +90,7 @@ static void vram_read(struct vmp_bios *b, uint64_t a, uint8_t *buf, unsigned len
 }
 static void vram_write(struct vmp_bios *b, uint64_t a, const uint8_t *buf, unsigned len)
 {
-    if (vmp_mem_write(b->env.mem, a, buf, len) == 0)
+    if (a >= VRAM && a + len <= VRAM_END && vmp_mem_write(b->env.mem, a, buf, len) == 0)
         return;
     for (unsigned i = 0; i + 1 < len; i += 2)
         vram_wr16(b, a + i, (uint16_t)(buf[i] | buf[i + 1] << 8));

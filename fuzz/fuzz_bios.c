@@ -233,9 +233,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (ro && memcmp(disk, disk0, (size_t)sectors * 512) != 0)
         abort();
+    /* Whatever the guest did, the host state saves and loads back. */
     struct vmp_state_writer w;
     vmp_state_writer_init(&w);
-    vmp_bios_save(bios, &w);
+    if (vmp_bios_save(bios, &w) != 0)
+        abort();
+    struct vmp_state_reader rd;
+    vmp_state_reader_init(&rd, w.buf, w.len);
+    if (vmp_bios_load(bios, &rd) != 0)
+        abort();
     vmp_state_writer_free(&w);
 
     vmp_bios_destroy(bios);

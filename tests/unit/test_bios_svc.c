@@ -123,6 +123,27 @@ START_TEST(int10_scroll_rw)
 }
 END_TEST
 
+/* A guest that rewrites the BDA's columns/rows/page cannot make the text
+ * routines write past the 32 KiB colour text window at B8000h. */
+START_TEST(int10_bda_garbage)
+{
+    struct bfx f;
+    setup(&f);
+    vmp_mem_add(f.mem, 0xC0000, 0x8000, f.ram + 0xC0000, 0); /* canary RAM */
+    bfx_wr16(&f, 0x44A, 132);
+    f.ram[0x484] = 59;
+    f.ram[0x462] = 7;
+    bfx_wr16(&f, 0x450 + 14, 0xFFFF); /* page 7 cursor at (255, 255) */
+    for (int i = 0; i < 300; i++)
+        call(&f, 0x10, 0x0E41, 0x0700, 0, 0);
+    call(&f, 0x10, 0x0941, 0x074F, 0xFFFF, 0);
+    call(&f, 0x10, 0x0700, 0x0700, 0, 0xFFFF);
+    for (unsigned i = 0; i < 0x8000; i++)
+        ck_assert_uint_eq(f.ram[0xC0000 + i], 0);
+    bfx_free(&f);
+}
+END_TEST
+
 /* The adapter queries Linux's boot code makes (arch/x86/boot/video*.c):
  * AH=12h BL=10h answers BL != 10h on EGA/VGA; AX=1A00h answers AL=1Ah
  * with BL=08h (VGA colour) (IBM VGA Technical Reference). */
@@ -528,6 +549,7 @@ Suite *bios_svc_suite(void)
     tcase_add_test(tc, int10_mode_and_teletype);
     tcase_add_test(tc, int10_scroll_rw);
     tcase_add_test(tc, int10_vga_queries);
+    tcase_add_test(tc, int10_bda_garbage);
     tcase_add_test(tc, int11_int12);
     tcase_add_test(tc, int15_e820);
     tcase_add_test(tc, int15_e820_derived);
