@@ -1,0 +1,509 @@
+/* The emulator's differential test: random CPL-3 instruction streams run
+ * in a KVM guest (the real CPU) and in vmp_x86, then every register,
+ * RFLAGS (less the flags the SDM leaves undefined), RIP, the data area
+ * and any exception are compared. docs/emulator-diff.md. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cpuid.h>
+
+#include <vmparts/x86emu.h>
+
+#include "gen.h"
+#include "harness.h"
+
+static const char *const gpr_names[VMP_NR_GPRS] = {
+    "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+    "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+
+/* ---- the emulator side ---------------------------------------------------- */
+
+struct emu {
+    uint8_t ram[G_RAM_SIZE];
+    struct vmp_vcpu_sregs sregs;
+    /* the instruction that stopped the run, when it was not the end */
+    struct vmp_x86_insn insn;
+    int have_insn;
+    int rc;
+};
+
+static int emu_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
+{
+    struct emu *e = ctx;
+    if (gpa >= G_RAM_SIZE || len > G_RAM_SIZE - gpa)
+        return -EFAULT;
+    memcpy(buf, e->ram + gpa, len);
+    return 0;
+}
+
+static int emu_write(void *ctx, uint64_t gpa, const void *buf, unsigned len)
+{
+    struct emu *e = ctx;
+    if (gpa >= G_RAM_SIZE || len > G_RAM_SIZE - gpa)
+        return -EFAULT;
+    memcpy(e->ram + gpa, buf, len);
+    return 0;
+}
+
+/* The CPU's own CPUID, so feature-dependent decoding (LZCNT vs BSR)
+ * matches the hardware the other side ran on. */
+static void emu_cpuid(void *ctx, uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+    (void)ctx;
+    __cpuid_count(leaf, sub, out[0], out[1], out[2], out[3]);
+}
+
+static const struct vmp_x86_ops emu_ops = {
+    .read_phys = emu_read,
+    .write_phys = emu_write,
+    .cpuid = emu_cpuid,
+};
+
+/* Run until RIP reaches end, an exception, or something else. Returns 0
+ * when the run ended at end or in an exception (s filled), -1 otherwise
+ * (e->rc, e->insn say why). */
+static int emu_run(struct emu *e, const struct diff_state *in, uint64_t end,
+                   struct diff_state *s)
+{
+    struct vmp_x86_cpu cpu;
+    memset(&cpu, 0, sizeof cpu);
+    struct vmp_vcpu_regs r;
+    memcpy(r.gpr, in->gpr, sizeof r.gpr);
+    r.rip = in->rip;
+    r.rflags = in->rflags;
+    vmp_x86_cpu_set_regs(&cpu, &r, &e->sregs);
+    e->have_insn = 0;
+    e->rc = 0;
+    s->vector = -1;
+    s->error_code = 0;
+    s->cr2 = 0;
+    int ret = -1;
+    for (unsigned steps = 0; steps < 100000; steps++) {
+        if (cpu.rip == end) {
+            ret = 0;
+            break;
+        }
+        int rc = vmp_x86_fetch_decode(&cpu, &emu_ops, e, &e->insn);
+        if (rc == VMP_X86_OK) {
+            e->have_insn = 1;
+            rc = vmp_x86_execute(&cpu, &emu_ops, e, &e->insn);
+        }
+        if (rc == VMP_X86_OK)
+            continue;
+        e->rc = rc;
+        if (rc == VMP_X86_EXCEPTION) {
+            s->vector = cpu.event.vector;
+            s->error_code = cpu.event.has_error ? cpu.event.error_code : 0;
+            s->cr2 = s->vector == VMP_X86_PF ? cpu.cr2 : 0;
+            ret = 0;
+        }
+        break;
+    }
+    memcpy(s->gpr, cpu.gpr, sizeof s->gpr);
+    s->rip = cpu.rip;
+    s->rflags = cpu.rflags;
+    return ret;
+}
+
+/* ---- one comparison ------------------------------------------------------- */
+
+struct ctx {
+    struct diff_kvm *kvm;
+    uint8_t *kram;
+    struct emu emu;
+    struct gen g;
+    uint64_t seed;
+    int verbose;
+};
+
+enum { SAME = 0, DIFFERENT = 1, UNHANDLED = 2, HARNESS = 3 };
+
+struct outcome {
+    struct diff_state k, e;
+    int kind;
+    char why[256];
+    uint64_t flagmask;
+};
+
+#define END_STORE_LEN 7
+
+/* Run the stream's first len code bytes followed by the final store. */
+static void run_prefix(struct ctx *c, unsigned len, unsigned undef, struct outcome *o)
+{
+    struct gen *g = &c->g;
+    uint8_t store[END_STORE_LEN] = {0x88, 0x04, 0x25};
+    uint32_t a = G_MMIO + MMIO_END;
+    memcpy(store + 3, &a, 4);
+    uint64_t end = G_CODE + len;
+    for (int side = 0; side < 2; side++) {
+        uint8_t *ram = side ? c->emu.ram : c->kram;
+        memcpy(ram + G_CODE, g->code, len);
+        memcpy(ram + G_CODE + len, store, sizeof store);
+        memcpy(ram + G_DATA, g->data0, G_DATA_SIZE);
+    }
+    struct diff_state in;
+    memcpy(in.gpr, g->gpr0, sizeof in.gpr);
+    in.rip = G_CODE;
+    in.rflags = g->rflags0;
+    memset(o, 0, sizeof *o);
+    if (diff_kvm_run(c->kvm, &in, &o->k, o->why, sizeof o->why) < 0) {
+        o->kind = HARNESS;
+        return;
+    }
+    if (emu_run(&c->emu, &in, end, &o->e) < 0) {
+        o->kind = UNHANDLED;
+        return;
+    }
+    /* A fault leaves the flags as they were before the faulting
+     * instruction: what was undefined after the previous unit. */
+    if (o->k.vector >= 0) {
+        for (unsigned u = 0; u < g->nunits; u++) {
+            if (o->k.rip < G_CODE + g->unit_end[u]) {
+                undef |= u ? g->unit_undef[u - 1] : 0;
+                break;
+            }
+        }
+    }
+    /* RF: the CPU sets it in the frame of a fault; the emulator does when
+     * it delivers, which the test does not ask it to. */
+    o->flagmask = ~(uint64_t)undef & ~(uint64_t)VMP_FLAG_RF;
+    int bad = 0;
+    /* at the end KVM is past the final store: report RIP at the store */
+    if (o->k.vector < 0)
+        o->k.rip -= END_STORE_LEN;
+    if (o->k.vector != o->e.vector)
+        bad = 1;
+    else if (o->k.vector < 0 && (o->k.rip != end || o->e.rip != end))
+        bad = 1;
+    else if (o->k.vector >= 0 &&
+             (o->k.rip != o->e.rip || o->k.error_code != o->e.error_code || o->k.cr2 != o->e.cr2))
+        bad = 1;
+    if (memcmp(o->k.gpr, o->e.gpr, sizeof o->k.gpr))
+        bad = 1;
+    if ((o->k.rflags ^ o->e.rflags) & o->flagmask)
+        bad = 1;
+    if (memcmp(c->kram + G_DATA, c->emu.ram + G_DATA, G_DATA_SIZE))
+        bad = 1;
+    o->kind = bad ? DIFFERENT : SAME;
+}
+
+/* ---- reporting ------------------------------------------------------------ */
+
+static void hex(FILE *f, const uint8_t *p, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        fprintf(f, "%s%02x", i ? " " : "", p[i]);
+}
+
+/* objdump's disassembly of bytes at address, when objdump is there. */
+static void disasm(const uint8_t *p, unsigned n, uint64_t addr)
+{
+    char path[] = "/tmp/diff_testXXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return;
+    if (write(fd, p, n) != (ssize_t)n) {
+        close(fd);
+        unlink(path);
+        return;
+    }
+    close(fd);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd,
+             "objdump -D -b binary -mi386:x86-64 -M intel --adjust-vma=0x%" PRIx64
+             " %s 2>/dev/null | sed -n '/>:$/,$p' | tail -n +2",
+             addr, path);
+    FILE *pf = popen(cmd, "r");
+    if (pf) {
+        char line[256];
+        while (fgets(line, sizeof line, pf))
+            printf("      %s", line);
+        pclose(pf);
+    }
+    unlink(path);
+}
+
+static const char *exc_name(int v)
+{
+    static const char *const n[32] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+                                      "#DF", "9",   "#TS", "#NP", "#SS", "#GP", "#PF", "15",
+                                      "#MF", "#AC", "#MC", "#XM"};
+    if (v < 0)
+        return "none";
+    return v < 32 && n[v] ? n[v] : "?";
+}
+
+static void print_state(const char *who, const struct diff_state *s, const struct diff_state *o,
+                        uint64_t mask)
+{
+    printf("    %s:", who);
+    for (unsigned r = 0; r < VMP_NR_GPRS; r++)
+        printf("%s %s=%016" PRIx64 "%s", r % 4 == 0 ? "\n     " : "", gpr_names[r], s->gpr[r],
+               o && o->gpr[r] != s->gpr[r] ? "*" : " ");
+    printf("\n      rip=%016" PRIx64 " rflags=%08" PRIx64 "%s", s->rip, s->rflags,
+           o && ((o->rflags ^ s->rflags) & mask) ? "*" : "");
+    if (s->vector >= 0)
+        printf(" exception %s (%d) error 0x%x cr2 0x%" PRIx64, exc_name(s->vector), s->vector,
+               s->error_code, s->cr2);
+    printf("\n");
+}
+
+static void print_outcome(struct ctx *c, const struct outcome *o)
+{
+    if (o->kind == HARNESS) {
+        printf("    KVM: %s\n", o->why);
+        return;
+    }
+    if (o->kind == UNHANDLED) {
+        static const char *const rcs[] = {"OK", "EXCEPTION", "UNHANDLED", "HALT", "RETRY",
+                                          "SHUTDOWN"};
+        printf("    emulator: %s at rip 0x%" PRIx64,
+               c->emu.rc >= 0 && c->emu.rc <= 5 ? rcs[c->emu.rc] : "?", o->e.rip);
+        if (c->emu.have_insn) {
+            printf(" (decoded %u bytes: ", c->emu.insn.len);
+            hex(stdout, c->emu.insn.bytes, c->emu.insn.len);
+            printf("; map %u opcode 0x%02x op %u arg %u)", c->emu.insn.map, c->emu.insn.opcode,
+                   c->emu.insn.op, c->emu.insn.arg);
+        }
+        printf("\n");
+        if (c->emu.have_insn && o->e.rip >= G_CODE && o->e.rip < G_CODE + G_CODE_SIZE)
+            disasm(c->emu.insn.bytes, c->emu.insn.len, o->e.rip);
+    }
+    print_state("kvm", &o->k, &o->e, o->flagmask);
+    print_state("emu", &o->e, &o->k, o->flagmask);
+    if ((o->k.rflags ^ o->e.rflags) & o->flagmask)
+        printf("    rflags differ in 0x%" PRIx64 " (undefined, not compared: 0x%" PRIx64 ")\n",
+               (o->k.rflags ^ o->e.rflags) & o->flagmask, ~o->flagmask & 0x3fffff);
+    unsigned shown = 0;
+    for (unsigned i = 0; i < G_DATA_SIZE && shown < 16; i++) {
+        uint8_t a = c->kram[G_DATA + i], b = c->emu.ram[G_DATA + i];
+        if (a != b) {
+            printf("    data 0x%x: kvm %02x emu %02x (initially %02x)\n", G_DATA + i, a, b,
+                   c->g.data0[i]);
+            shown++;
+        }
+    }
+}
+
+/* The first unit after which the two sides differ (o: that outcome). */
+static unsigned first_bad_unit(struct ctx *c, struct outcome *o)
+{
+    struct gen *g = &c->g;
+    for (unsigned u = 0; u < g->nunits; u++) {
+        run_prefix(c, g->unit_end[u], g->unit_undef[u], o);
+        if (o->kind != SAME || o->k.vector >= 0)
+            return u;
+    }
+    return g->nunits ? g->nunits - 1 : 0;
+}
+
+static void report(struct ctx *c, uint64_t idx, const struct outcome *full)
+{
+    struct gen *g = &c->g;
+    printf("%s: stream %" PRIu64 " of seed 0x%" PRIx64 "\n",
+           full->kind == SAME ? "UNPLANNED FAULT" : "MISMATCH", idx, c->seed);
+    printf("  reproduce: diff_test --seed 0x%" PRIx64 " --first %" PRIu64 " --streams 1\n",
+           c->seed, idx);
+    struct outcome o;
+    unsigned bad = first_bad_unit(c, &o);
+    printf("  initial state:");
+    for (unsigned r = 0; r < VMP_NR_GPRS; r++)
+        printf("%s %s=%016" PRIx64, r % 4 == 0 ? "\n   " : "", gpr_names[r], g->gpr0[r]);
+    printf("\n    rflags=%08" PRIx64 "\n", g->rflags0);
+    printf("  stream (%u units, %u bytes at 0x%x):\n", g->nunits, g->len, G_CODE);
+    for (unsigned u = 0; u < g->nunits; u++) {
+        unsigned s = u ? g->unit_end[u - 1] : 0;
+        printf("  %s unit %u [%s] at 0x%x: ", u == bad ? "=>" : "  ", u,
+               gen_families[g->unit_family[u]].name, G_CODE + s);
+        hex(stdout, g->code + s, g->unit_end[u] - s);
+        printf("\n");
+    }
+    unsigned s = bad ? g->unit_end[bad - 1] : 0;
+    printf("  first differing unit %u [%s]:\n", bad, gen_families[g->unit_family[bad]].name);
+    disasm(g->code + s, g->unit_end[bad] - s, G_CODE + s);
+    if (o.kind == SAME)
+        o = *full;
+    printf("  state after unit %u:\n", bad);
+    print_outcome(c, &o);
+    fflush(stdout);
+}
+
+/* ---- main ----------------------------------------------------------------- */
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: diff_test [--seed N] [--streams N] [--first N] [--families a,b,...]\n"
+            "                 [--no-skip] [--faults PERMILLE] [--max-reports N] [--list]\n");
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t seed = 0, first = 0, count = 100000;
+    int seed_set = 0, use_skip = 1, list = 0, verbose = 0;
+    unsigned max_reports = 5;
+    const char *families = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--seed") && v) {
+            seed = strtoull(v, NULL, 0), seed_set = 1, i++;
+        } else if (!strcmp(a, "--streams") && v) {
+            count = strtoull(v, NULL, 0), i++;
+        } else if (!strcmp(a, "--first") && v) {
+            first = strtoull(v, NULL, 0), i++;
+        } else if (!strcmp(a, "--families") && v) {
+            families = v, i++;
+        } else if (!strcmp(a, "--faults") && v) {
+            gen_fault_permille = (unsigned)strtoul(v, NULL, 0), i++;
+        } else if (!strcmp(a, "--max-reports") && v) {
+            max_reports = (unsigned)strtoul(v, NULL, 0), i++;
+        } else if (!strcmp(a, "--no-skip")) {
+            use_skip = 0;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            verbose = 1;
+        } else if (!strcmp(a, "--list")) {
+            list = 1;
+        } else {
+            usage();
+            return 2;
+        }
+    }
+    gen_init_families(use_skip);
+    if (gen_select_families(families) < 0) {
+        fprintf(stderr, "diff_test: unknown family in '%s' (--list shows them)\n", families);
+        return 2;
+    }
+    if (list) {
+        for (unsigned f = 0; f < gen_nfamilies; f++)
+            printf("%-16s%s%s\n", gen_families[f].name, gen_families[f].skip ? " (skip list)" : "",
+                   gen_families[f].available ? "" : " (CPU lacks it)");
+        return 0;
+    }
+    if (!seed_set) {
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        seed = (uint64_t)t.tv_nsec * 0x9E3779B97F4A7C15ull ^ (uint64_t)t.tv_sec ^
+               (uint64_t)getpid() << 32;
+    }
+
+    char why[256];
+    struct diff_kvm *kvm = diff_kvm_open(why, sizeof why);
+    if (!kvm) {
+        printf("SKIP: diff: /dev/kvm not usable (%s)\n", why);
+        return 0;
+    }
+    struct ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        diff_kvm_close(kvm);
+        return 1;
+    }
+    c->kvm = kvm;
+    c->kram = diff_kvm_ram(kvm);
+    c->seed = seed;
+    diff_build_ram(c->emu.ram);
+    diff_sregs(&c->emu.sregs);
+
+    printf("diff: seed 0x%" PRIx64 ", streams %" PRIu64 "..%" PRIu64 "\n", seed, first,
+           first + count - 1);
+    fflush(stdout);
+    uint64_t units[64] = {0}, streams_with[64] = {0}, vectors[32] = {0};
+    uint64_t mismatches = 0, unhandled = 0, harness = 0, ninsn_bytes = 0;
+    uint64_t bad_by_family[64][2] = {{0}}, unplanned = 0; /* [family][emulator stop?] */
+    double t0 = now();
+    for (uint64_t idx = first; idx < first + count; idx++) {
+        struct gen *g = &c->g;
+        gen_stream(g, seed, idx);
+        uint64_t seen = 0;
+        for (unsigned u = 0; u < g->nunits; u++) {
+            units[g->unit_family[u]]++;
+            seen |= 1ull << g->unit_family[u];
+        }
+        for (unsigned f = 0; f < gen_nfamilies; f++)
+            streams_with[f] += (seen >> f) & 1;
+        ninsn_bytes += g->len;
+        struct outcome o;
+        run_prefix(c, g->len, g->undef, &o);
+        if (o.kind == SAME) {
+            if (o.k.vector >= 0 && o.k.vector < 32)
+                vectors[o.k.vector]++;
+            /* a fault the generator did not plan is a generator bug (an
+             * operand outside the data area): both sides agree, but the
+             * rest of the stream went untested */
+            if (o.k.vector >= 0 && !g->fault) {
+                unplanned++;
+                if (verbose)
+                    report(c, idx, &o);
+            }
+            continue;
+        }
+        if (o.kind == HARNESS)
+            harness++;
+        else if (o.kind == UNHANDLED)
+            unhandled++;
+        mismatches++;
+        if (mismatches <= max_reports) {
+            report(c, idx, &o);
+        } else if (o.kind != HARNESS) {
+            struct outcome b;
+            unsigned u = first_bad_unit(c, &b);
+            bad_by_family[g->unit_family[u]][b.kind == UNHANDLED]++;
+            continue;
+        }
+        {
+            struct outcome b;
+            unsigned u = first_bad_unit(c, &b);
+            bad_by_family[g->unit_family[u]][b.kind == UNHANDLED]++;
+        }
+        if (o.kind == HARNESS && harness > 10) {
+            printf("diff: giving up: the KVM side keeps failing\n");
+            break;
+        }
+    }
+    double dt = now() - t0;
+    printf("diff: %" PRIu64 " streams (%.0f code bytes each on average) in %.1f s: %.0f streams/s\n",
+           count, count ? (double)ninsn_bytes / (double)count : 0.0, dt,
+           dt > 0 ? (double)count / dt : 0.0);
+    printf("diff: per family: units generated, streams containing one, mismatching streams\n"
+           "      whose first differing unit is of the family (wrong result + emulator stop)\n");
+    for (unsigned f = 0; f < gen_nfamilies; f++) {
+        const struct gen_family *fa = &gen_families[f];
+        printf("  %-16s %9" PRIu64 " %9" PRIu64 " %7" PRIu64 " + %" PRIu64 "%s\n", fa->name,
+               units[f], streams_with[f], bad_by_family[f][0], bad_by_family[f][1],
+               fa->skip ? "  SKIPPED (skip list)" : !fa->available ? "  SKIPPED (CPU lacks it)" : "");
+    }
+    printf("diff: exceptions both sides agreed on:");
+    for (unsigned v = 0; v < 32; v++)
+        if (vectors[v])
+            printf(" %s %" PRIu64, exc_name((int)v), vectors[v]);
+    printf("\n");
+    if (unplanned)
+        printf("diff: %" PRIu64 " streams faulted where the generator meant them not to\n",
+               unplanned);
+    unsigned nskip = 0;
+    for (unsigned k = 0; gen_skip_list[k]; k++)
+        nskip++;
+    printf("diff: skip list (%u famil%s):", nskip, nskip == 1 ? "y" : "ies");
+    for (unsigned k = 0; gen_skip_list[k]; k++)
+        printf(" %s", gen_skip_list[k]);
+    printf("%s\n", use_skip ? "" : " (ignored: --no-skip)");
+    if (mismatches)
+        printf("diff: FAIL: %" PRIu64 " mismatches (%" PRIu64 " emulator stops, %" PRIu64
+               " KVM harness errors) in %" PRIu64 " streams, seed 0x%" PRIx64 "\n",
+               mismatches, unhandled, harness, count, seed);
+    else
+        printf("diff: ok: no mismatch in %" PRIu64 " streams\n", count);
+    diff_kvm_close(kvm);
+    free(c);
+    return mismatches ? 1 : 0;
+}
