@@ -83,6 +83,25 @@ START_TEST(ext_read_flat64)
 }
 END_TEST
 
+/* AH=00h reset succeeds on a present drive; AH=01h then reports 00h. */
+START_TEST(reset_status)
+{
+    struct bfx f;
+    setup(&f, false);
+    f.ram[0x474] = 0x04;
+    struct bfx_result r = int13(&f, 0x0100, 0, 0, 0x0080);
+    ck_assert(r.flags & VMP_FLAG_CF);
+    ck_assert_uint_eq(BFX_AH(&f), 0x04);
+    r = int13(&f, 0x0000, 0, 0, 0x0080);
+    ck_assert(!(r.flags & VMP_FLAG_CF));
+    ck_assert_uint_eq(BFX_AH(&f), 0);
+    r = int13(&f, 0x0100, 0, 0, 0x0080);
+    ck_assert(!(r.flags & VMP_FLAG_CF));
+    ck_assert_uint_eq(BFX_AH(&f), 0);
+    bfx_free(&f);
+}
+END_TEST
+
 /* A read that runs past the last sector: status 04h, nothing moved, the
  * packet's count rewritten to 0. */
 START_TEST(ext_read_past_end)
@@ -380,6 +399,7 @@ Suite *bios_disk_suite(void)
     Suite *s = suite_create("bios_disk");
     TCase *tc = tcase_create("int13");
     tcase_add_test(tc, ext_read_ok);
+    tcase_add_test(tc, reset_status);
     tcase_add_test(tc, ext_read_flat64);
     tcase_add_test(tc, ext_read_past_end);
     tcase_add_test(tc, count_zero);

@@ -207,6 +207,60 @@ START_TEST(post_pci)
 }
 END_TEST
 
+struct lapic_rec {
+    uint32_t reg[0x400];
+};
+static uint64_t lapic_read(void *d, uint64_t o, unsigned s)
+{
+    (void)s;
+    return ((struct lapic_rec *)d)->reg[(o & 0xFFF) >> 2];
+}
+static void lapic_write(void *d, uint64_t o, uint64_t v, unsigned s)
+{
+    (void)s;
+    ((struct lapic_rec *)d)->reg[(o & 0xFFF) >> 2] = (uint32_t)v;
+}
+static const struct vmp_io_ops lapic_ops = {lapic_read, lapic_write, 4};
+static void msi_drop(void *o, uint64_t a, uint32_t d)
+{
+    (void)o;
+    (void)a;
+    (void)d;
+}
+
+/* Local APIC virtual-wire mode (MP spec 1.4 3.6.2.2; SDM vol. 3 10.5.1:
+ * LVT delivery mode ExtINT = 111b, NMI = 100b; SVR bit 8 enables) and
+ * every IOAPIC redirection entry masked (82093AA 3.2.4, bit 16). */
+START_TEST(post_apics)
+{
+    struct vmp_env env = {0};
+    struct vmp_space *mmio = vmp_space_create("mmio", UINT64_MAX);
+    struct lapic_rec *lapic = calloc(1, sizeof(*lapic));
+    ck_assert_int_eq(vmp_space_map(mmio, 0xFEE00000u, 0x1000, &lapic_ops, lapic), 0);
+    struct vmp_msi_sink sink = {msi_drop, NULL};
+    struct vmp_ioapic *io = vmp_ioapic_create(&env, &sink, NULL);
+    ck_assert_int_eq(vmp_ioapic_attach(io, mmio, 0xFEC00000u), 0);
+    /* unmask entry 5 the way a previous boot might have left it */
+    vmp_space_write(mmio, 0xFEC00000u, 0x10 + 2 * 5, 4);
+    vmp_space_write(mmio, 0xFEC00010u, 0x30, 4);
+    struct vmp_bios_config cfg = {.mmio = mmio};
+    struct bfx f;
+    bfx_init_cfg(&f, 0, false, &cfg);
+    ck_assert_int_eq(bfx_post(&f), 0);
+    ck_assert_uint_eq(lapic->reg[0xF0 >> 2] & 0x100, 0x100);
+    ck_assert_uint_eq(lapic->reg[0x350 >> 2] & 0x10700, 0x700);
+    ck_assert_uint_eq(lapic->reg[0x360 >> 2] & 0x10700, 0x400);
+    for (unsigned pin = 0; pin < 24; pin++) {
+        vmp_space_write(mmio, 0xFEC00000u, 0x10 + 2 * pin, 4);
+        ck_assert_uint_eq(vmp_space_read(mmio, 0xFEC00010u, 4) & 0x10000, 0x10000);
+    }
+    bfx_free(&f);
+    vmp_ioapic_destroy(io);
+    vmp_space_destroy(mmio);
+    free(lapic);
+}
+END_TEST
+
 /* INT 19h (IBM PC/AT TR "BOOT_STRAP"): sector 0 of disk 80h at 0:7C00
  * when it carries 55h AAh; entered with DL=80h, SS:SP=0:7C00. */
 START_TEST(boot)
@@ -310,6 +364,7 @@ Suite *bios_post_suite(void)
     tcase_add_test(tc, post_bda);
     tcase_add_test(tc, post_pic);
     tcase_add_test(tc, post_pci);
+    tcase_add_test(tc, post_apics);
     tcase_add_test(tc, boot);
     tcase_add_test(tc, trap_rejects);
     tcase_add_test(tc, save_load);
