@@ -254,6 +254,22 @@ START_TEST(mode3_square_wave)
     at_tick(&r, 1007);
     ck_assert(r.sink.level);
     ck_assert_uint_eq(r.sink.rises, 101);
+    /* Gate (channel 2): low forces OUT high and stops; rising reloads. */
+    outb(&r, 0x61, 0x01);
+    program(&r, 2, 3, 8); /* at 1007: load 1008, high 1008..1011, low 1012.. */
+    at_tick(&r, 1012);
+    ck_assert(!out2(&r));
+    outb(&r, 0x61, 0x00);
+    ck_assert(out2(&r));
+    at_tick(&r, 1100);
+    ck_assert(out2(&r));
+    ck_assert_uint_eq(latched(&r, 2), 8);
+    outb(&r, 0x61, 0x01); /* reload at 1101 */
+    at_tick(&r, 1104);
+    ck_assert(out2(&r));
+    ck_assert_uint_eq(latched(&r, 2), 2);
+    at_tick(&r, 1105);
+    ck_assert(!out2(&r));
     uint32_t hz = 1;
     outb(&r, 0x61, 0x03);
     program(&r, 2, 3, 1193);
@@ -301,6 +317,18 @@ START_TEST(mode4_mode5_strobes)
     at_tick(&r, 200004);
     ck_assert(!out2(&r));
     at_tick(&r, 200005);
+    ck_assert(out2(&r));
+    /* Mode 5 retrigger restarts the count: strobe N+1 CLKs after it. */
+    outb(&r, 0x61, 0x00);
+    outb(&r, 0x61, 0x01); /* 200005: strobe would be at 200009 */
+    at_tick(&r, 200007);
+    outb(&r, 0x61, 0x00);
+    outb(&r, 0x61, 0x01); /* retrigger: strobe at 200011 */
+    at_tick(&r, 200009);
+    ck_assert(out2(&r));
+    at_tick(&r, 200011);
+    ck_assert(!out2(&r));
+    at_tick(&r, 200012);
     ck_assert(out2(&r));
     rig_fini(&r);
 }
