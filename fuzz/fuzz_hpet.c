@@ -14,11 +14,13 @@ struct ctx {
     unsigned msis, legacy;
 };
 
+FUZZ_STATE_ADAPT(vmp_hpet, struct vmp_hpet)
+
 static int save_load(void *opaque)
 {
     struct ctx *c = opaque;
     c->flip = c->flip * 2654435761u + 12345u; /* which bit the check flips */
-    return fuzz_state_check(c->hpet, FUZZ_SAVE(vmp_hpet_save), FUZZ_LOAD(vmp_hpet_load), c->flip);
+    return fuzz_state_check(c->hpet, vmp_hpet_save_any, vmp_hpet_load_any, c->flip);
 }
 
 static void msi(void *opaque, uint64_t addr, uint32_t data)

@@ -12,6 +12,7 @@
 #include <vmparts/misc.h>
 
 #include "common/fuzz_ops.h"
+#include "common/fuzz_state.h"
 
 struct board {
     struct vmp_debug_exit *de;
@@ -39,8 +40,9 @@ static void on_reset(void *o, enum vmp_reset_kind k)
     vmp_port92_reset(b->p92);
 }
 
-static int save_all(const struct board *b, struct vmp_state_writer *w)
+static int save_all(const void *m, struct vmp_state_writer *w)
 {
+    const struct board *b = m;
     int err = vmp_debug_exit_save(b->de, w);
     if (!err)
         err = vmp_debug_console_save(b->dc, w);
@@ -53,8 +55,9 @@ static int save_all(const struct board *b, struct vmp_state_writer *w)
     return err;
 }
 
-static int load_all(struct board *b, struct vmp_state_reader *r)
+static int load_all(void *m, struct vmp_state_reader *r)
 {
+    struct board *b = m;
     int err = vmp_debug_exit_load(b->de, r);
     if (!err)
         err = vmp_debug_console_load(b->dc, r);
@@ -69,40 +72,12 @@ static int load_all(struct board *b, struct vmp_state_reader *r)
     return err;
 }
 
+/* The flipped bit is chosen by the run so far (fuzz_state.h). */
 static int save_load(void *opaque)
 {
     struct board *b = opaque;
-    struct vmp_state_writer w1, w2;
-    struct vmp_state_reader r;
-    vmp_state_writer_init(&w1);
-    vmp_state_writer_init(&w2);
-    int err = save_all(b, &w1);
-    if (!err) {
-        vmp_state_reader_init(&r, w1.buf, w1.len);
-        err = load_all(b, &r);
-    }
-    if (!err)
-        err = save_all(b, &w2);
-    if (!err && (w1.len != w2.len || memcmp(w1.buf, w2.buf, w1.len)))
-        err = -EINVAL;
-    /* One bit of a copy flipped: either still a valid state, or refused
-     * by the section it hit, which leaves every device as it was (the
-     * sections before it load the same values again). */
-    if (!err && w1.len) {
-        w1.buf[b->sum % w1.len] ^= (uint8_t)(1u << (b->sum >> 8 & 7));
-        vmp_state_reader_init(&r, w1.buf, w1.len);
-        if (load_all(b, &r) != 0) {
-            struct vmp_state_writer w3;
-            vmp_state_writer_init(&w3);
-            err = save_all(b, &w3);
-            if (!err && (w3.len != w2.len || memcmp(w3.buf, w2.buf, w2.len)))
-                err = -EINVAL;
-            vmp_state_writer_free(&w3);
-        }
-    }
-    vmp_state_writer_free(&w1);
-    vmp_state_writer_free(&w2);
-    return err;
+    return fuzz_state_check(b, save_all, load_all,
+                            (uint32_t)b->sum | (uint32_t)(b->sum >> 8 & 7) << 29);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -11,11 +11,13 @@ struct ctx {
     struct vmp_pit *pit;
 };
 
+FUZZ_STATE_ADAPT(vmp_pit, struct vmp_pit)
+
 static int save_load(void *opaque)
 {
     struct ctx *c = opaque;
     c->flip = c->flip * 2654435761u + 12345u; /* which bit the check flips */
-    return fuzz_state_check(c->pit, FUZZ_SAVE(vmp_pit_save), FUZZ_LOAD(vmp_pit_load), c->flip);
+    return fuzz_state_check(c->pit, vmp_pit_save_any, vmp_pit_load_any, c->flip);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -14,11 +14,13 @@ struct ctx {
 
 static void power_off(void *opaque) { ((struct ctx *)opaque)->offs++; }
 
+FUZZ_STATE_ADAPT(vmp_pm, struct vmp_pm)
+
 static int save_load(void *opaque)
 {
     struct ctx *c = opaque;
     c->flip = c->flip * 2654435761u + 12345u; /* which bit the check flips */
-    return fuzz_state_check(c->pm, FUZZ_SAVE(vmp_pm_save), FUZZ_LOAD(vmp_pm_load), c->flip);
+    return fuzz_state_check(c->pm, vmp_pm_save_any, vmp_pm_load_any, c->flip);
 }
 
 /* The IRQ op's line 0 stands for the power button, line 1 for a GPE. */

@@ -12,11 +12,13 @@ struct ctx {
     struct vmp_rtc *rtc;
 };
 
+FUZZ_STATE_ADAPT(vmp_rtc, struct vmp_rtc)
+
 static int save_load(void *opaque)
 {
     struct ctx *c = opaque;
     c->flip = c->flip * 2654435761u + 12345u; /* which bit the check flips */
-    return fuzz_state_check(c->rtc, FUZZ_SAVE(vmp_rtc_save), FUZZ_LOAD(vmp_rtc_load), c->flip);
+    return fuzz_state_check(c->rtc, vmp_rtc_save_any, vmp_rtc_load_any, c->flip);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

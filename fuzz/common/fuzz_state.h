@@ -13,9 +13,18 @@ typedef int (*fuzz_load_fn)(void *model, struct vmp_state_reader *r);
 /* 0 when every property holds; nonzero is a bug. flip picks the bit. */
 int fuzz_state_check(void *model, fuzz_save_fn save, fuzz_load_fn load, uint32_t flip);
 
-/* Casts for typed model functions, e.g.
- * fuzz_state_check(pit, FUZZ_SAVE(vmp_pit_save), FUZZ_LOAD(vmp_pit_load), n) */
-#define FUZZ_SAVE(fn) ((fuzz_save_fn)(void (*)(void))(fn))
-#define FUZZ_LOAD(fn) ((fuzz_load_fn)(void (*)(void))(fn))
+/* Typed adapters for a model's save/load pair, e.g.
+ *   FUZZ_STATE_ADAPT(vmp_pit, struct vmp_pit)
+ * defines vmp_pit_save_any and vmp_pit_load_any for fuzz_state_check
+ * (calling through a cast function pointer would be undefined). */
+#define FUZZ_STATE_ADAPT(prefix, type)                                          \
+    static inline int prefix##_save_any(const void *m, struct vmp_state_writer *w) \
+    {                                                                           \
+        return prefix##_save((const type *)m, w);                               \
+    }                                                                           \
+    static inline int prefix##_load_any(void *m, struct vmp_state_reader *r)    \
+    {                                                                           \
+        return prefix##_load((type *)m, r);                                     \
+    }
 
 #endif
