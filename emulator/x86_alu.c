@@ -102,11 +102,9 @@ uint64_t x86_shift(unsigned fn, uint64_t a, unsigned count, unsigned size,
         break;
     }
     case 2: case 3: { /* RCL/RCR through CF: (bits+1)-bit rotation */
+        /* a count that is a multiple of 9/17 rotates nothing, but OF is
+         * still recomputed (undefined in the SDM; AMD and Intel do) */
         unsigned n = size == 1 ? count % 9 : size == 2 ? count % 17 : count;
-        if (!n) {
-            *flags_out = f;
-            return a;
-        }
         uint64_t c = cf ? 1 : 0;
         for (unsigned i = 0; i < n; i++) {
             if (fn == 2) {
@@ -128,7 +126,7 @@ uint64_t x86_shift(unsigned fn, uint64_t a, unsigned count, unsigned size,
     case 4: case 6: { /* SHL: CF = last bit out; OF = MSB(result) ^ CF */
         uint64_t c = count <= bits ? (a >> (bits - count)) & 1 : 0;
         r = count < bits ? (a << count) & m : 0;
-        f = x86_szp(r, size);
+        f = x86_szp(r, size) | VMP_FLAG_AF;
         if (c) f |= VMP_FLAG_CF;
         if (msb(r, size) ^ c) f |= VMP_FLAG_OF;
         break;
@@ -136,9 +134,9 @@ uint64_t x86_shift(unsigned fn, uint64_t a, unsigned count, unsigned size,
     case 5: { /* SHR: OF = MSB(original) */
         uint64_t c = count <= bits ? (a >> (count - 1)) & 1 : 0;
         r = count < bits ? a >> count : 0;
-        f = x86_szp(r, size);
+        f = x86_szp(r, size) | VMP_FLAG_AF;
         if (c) f |= VMP_FLAG_CF;
-        if (msb(a, size)) f |= VMP_FLAG_OF;
+        if (count == 1 && msb(a, size)) f |= VMP_FLAG_OF;
         break;
     }
     default: { /* SAR: OF = 0 */
@@ -146,7 +144,7 @@ uint64_t x86_shift(unsigned fn, uint64_t a, unsigned count, unsigned size,
         unsigned n = count < bits ? count : bits - 1;
         uint64_t c = count < bits ? ((uint64_t)s >> (count - 1)) & 1 : msb(a, size);
         r = (uint64_t)(s >> n) & m;
-        f = x86_szp(r, size);
+        f = x86_szp(r, size) | VMP_FLAG_AF;
         if (c) f |= VMP_FLAG_CF;
         break;
     }
@@ -188,7 +186,7 @@ uint64_t x86_shld(bool right, uint64_t a, uint64_t b, unsigned count,
         r = count == bits ? b : ((a << count) | (b >> (bits - count))) & m;
         c = (a >> (bits - count)) & 1;
     }
-    uint64_t f = x86_szp(r, size);
+    uint64_t f = x86_szp(r, size) | VMP_FLAG_AF;
     if (c) f |= VMP_FLAG_CF;
     if (msb(r, size) ^ msb(a, size)) f |= VMP_FLAG_OF;
     *flags_out = f;

@@ -204,7 +204,7 @@ static int exec_muldiv(struct x86_ctx *c)
         wide = (unsigned __int128)a * src;
         lo = (uint64_t)wide & m;
         hi = (uint64_t)(wide >> bits) & m;
-        f = x86_szp(lo, size);
+        f = cpu->rflags & (VMP_FLAG_SF | VMP_FLAG_ZF | VMP_FLAG_AF | VMP_FLAG_PF);
         if (hi) f |= VMP_FLAG_CF | VMP_FLAG_OF;
         break;
     case OP_IMUL1: {
@@ -212,7 +212,7 @@ static int exec_muldiv(struct x86_ctx *c)
         __int128 p = (__int128)((int64_t)(a << sh) >> sh) * ((int64_t)(src << sh) >> sh);
         lo = (uint64_t)p & m;
         hi = (uint64_t)(p >> bits) & m;
-        f = x86_szp(lo, size);
+        f = cpu->rflags & (VMP_FLAG_SF | VMP_FLAG_ZF | VMP_FLAG_AF | VMP_FLAG_PF);
         if (p != (__int128)((int64_t)(lo << sh) >> sh))
             f |= VMP_FLAG_CF | VMP_FLAG_OF;
         break;
@@ -577,7 +577,7 @@ static int exec_main(struct x86_ctx *c, bool *jumped)
         TRY(rd(c, s2, &b));
         __int128 p = (__int128)((int64_t)(a << sh) >> sh) * ((int64_t)(b << sh) >> sh);
         r = (uint64_t)p & x86_mask(size);
-        f = x86_szp(r, size);
+        f = cpu->rflags & (VMP_FLAG_SF | VMP_FLAG_ZF | VMP_FLAG_AF | VMP_FLAG_PF);
         if (p != (__int128)((int64_t)(r << sh) >> sh))
             f |= VMP_FLAG_CF | VMP_FLAG_OF;
         TRY(wr(c, o0, r));
