@@ -217,6 +217,23 @@ struct vmp_x86_ops {
     int (*intr_ack)(void *ctx);
 };
 
+/* Ready-made ops over vmparts' own bus (ctx = struct vmp_x86_bus *): guest
+ * RAM through vmp_mem, other physical addresses through the MMIO space in
+ * naturally aligned pieces of 1, 2, 4 or 8 bytes (the size the guest used
+ * for an aligned access), ports through the port space. MSRs, CPUID, the
+ * TSC and interrupt acknowledge go to the optional host ops in `host`
+ * (NULL members behave as documented above). */
+struct vmp_mem;
+struct vmp_space;
+struct vmp_x86_bus {
+    struct vmp_mem *mem;
+    struct vmp_space *mmio;        /* NULL: non-RAM is UNHANDLED */
+    struct vmp_space *pio;         /* NULL: port I/O is UNHANDLED */
+    const struct vmp_x86_ops *host; /* rdmsr, wrmsr, cpuid, rdtsc, intr_ack */
+    void *host_ctx;
+};
+extern const struct vmp_x86_ops vmp_x86_bus_ops;
+
 /* ---- decoding ----------------------------------------------------------- */
 
 /* Prefix bits in vmp_x86_insn.prefixes. */
