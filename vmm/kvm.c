@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "cpuid.h"
 #include "util.h"
 
 #define KICK_SIGNAL SIGUSR1
@@ -184,7 +185,7 @@ struct vmp_vcpu vmp_kvm_vcpu(struct vmp_machine *m, unsigned cpu)
     return (struct vmp_vcpu){&kvm_vcpu_ops, &m->kvm->cpus[cpu]};
 }
 
-/* --- CPUID model (docs/vmp-wiring.md) --- */
+/* --- CPUID model (docs/vmp-wiring.md, cpuid.c) --- */
 
 static void set_cpuid(struct vmp_machine *m, struct vmp_cpu *c)
 {
@@ -197,33 +198,12 @@ static void set_cpuid(struct vmp_machine *m, struct vmp_cpu *c)
     unsigned out = 0;
     for (unsigned i = 0; i < cp->nent; i++) {
         struct kvm_cpuid_entry2 *e = &cp->entries[i];
-        switch (e->function) {
-        case 1:
-            /* APIC ID, logical processor count; APIC present; TSC deadline
-             * and x2APIC are provided by the user-space LAPIC; hypervisor. */
-            e->ebx = (e->ebx & 0x0000FFFFu) | (c->index << 24) | ((m->ncpus & 0xFF) << 16);
-            e->edx |= 1u << 9;
-            e->ecx |= (1u << 24) | (1u << 21) | (1u << 31);
-            e->ecx &= ~(1u << 3); /* no MONITOR/MWAIT */
-            if (m->ncpus > 1)
-                e->edx |= 1u << 28; /* HTT: EBX[23:16] valid */
-            break;
-        case 6:
-            e->eax |= 1u << 2; /* ARAT: the LAPIC timer runs in every C-state */
-            break;
-        case 0xB:
-        case 0x1F:
-            e->edx = c->index; /* x2APIC ID */
-            break;
-        case 0x40000001:
-            /* No KVM paravirtual features: kvmclock, PV EOI and friends
-             * assume KVM's own irqchip and clock. */
-            e->eax = 0;
-            e->edx = 0;
-            break;
-        default:
-            break;
-        }
+        uint32_t r[4] = {e->eax, e->ebx, e->ecx, e->edx};
+        vmp_cpuid_adjust(e->function, r, c->index, m->ncpus);
+        e->eax = r[0];
+        e->ebx = r[1];
+        e->ecx = r[2];
+        e->edx = r[3];
         cp->entries[out++] = *e;
     }
     cp->nent = out;
