@@ -472,18 +472,18 @@ uint8_t vmp_board_get_cr8(struct vmp_machine *m, unsigned cpu)
     return vmp_lapic_get_cr8(m->board->cpu[cpu].lapic);
 }
 
-/* --- LAPICs: created once KVM can say what the guest TSC is --- */
+/* --- LAPICs: created once the backend can say what the guest TSC is --- */
 
 static uint64_t lapic_read_tsc(void *opaque)
 {
     struct vmp_board_cpu *c = opaque;
-    return vmp_kvm_read_tsc(c->m, c->index);
+    return c->m->accel->read_tsc(c->m, c->index);
 }
 
 static void lapic_kick(void *opaque)
 {
     struct vmp_board_cpu *c = opaque;
-    vmp_kvm_kick(c->m, c->index);
+    c->m->accel->kick(c->m, c->index);
 }
 
 int vmp_board_create_cpus(struct vmp_machine *m)
@@ -500,7 +500,7 @@ int vmp_board_create_cpus(struct vmp_machine *m)
             /* No firmware runs before the kernel: start in the state a BIOS
              * leaves (LINT0 ExtINT, LINT1 NMI, software-enabled). */
             .virtual_wire = true,
-            .tsc_hz = vmp_kvm_tsc_hz(m),
+            .tsc_hz = m->accel->tsc_hz(m),
             .read_tsc = lapic_read_tsc,
             .kick = lapic_kick,
             .opaque = c,

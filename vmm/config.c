@@ -19,7 +19,7 @@ void vmp_config_init(struct vmp_config *c)
     memset(c, 0, sizeof *c);
     c->mem = 512ull << 20;
     c->smp = 1;
-    c->accel = strdup("kvm");
+    c->accel = strdup("auto");
     c->serial = VMP_SERIAL_STDIO;
 }
 
@@ -47,7 +47,9 @@ void vmp_usage(FILE *f)
             "                     after the first space is the module's string\n"
             "  --mem SIZE         guest RAM: 512M (default), 2G, 65536K, or MiB\n"
             "  --smp N            vCPUs, 1 to %d (default 1)\n"
-            "  --accel kvm        backend (only kvm in this version)\n"
+            "  --accel kvm|emu|auto  backend: KVM, vmp's x86 emulator, or auto\n"
+            "                     (default: KVM where it runs guest kernel code at\n"
+            "                     hardware speed, else the emulator)\n"
             "  --serial stdio|file:PATH|none   COM1 (0x3F8) backend (default stdio)\n"
             "  --load-addr ADDR   load --kernel as a flat binary at ADDR, entered in\n"
             "                     32-bit protected mode\n"
@@ -136,8 +138,8 @@ static int set_serial(struct vmp_config *c, const char *where, const char *s)
 
 static int set_accel(struct vmp_config *c, const char *where, const char *s)
 {
-    if (strcmp(s, "kvm") != 0)
-        return vmp_err("%s: '%s': unknown accelerator (this vmp has: kvm)", where, s);
+    if (strcmp(s, "kvm") != 0 && strcmp(s, "emu") != 0 && strcmp(s, "auto") != 0)
+        return vmp_err("%s: '%s': unknown accelerator (kvm, emu or auto)", where, s);
     free(c->accel);
     c->accel = strdup(s);
     return 0;

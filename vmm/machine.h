@@ -11,7 +11,25 @@
 #include "config.h"
 
 struct vmp_kvm;
+struct vmp_emu;
 struct vmp_board;
+struct vmp_machine;
+
+/* A backend (accel.c): KVM or the emulator, behind the same calls. */
+struct vmp_accel {
+    const char *name;
+    int (*create)(struct vmp_machine *m);
+    void (*destroy)(struct vmp_machine *m);
+    /* vCPU cpu's register interface (for loaders and the BIOS). */
+    struct vmp_vcpu (*vcpu)(struct vmp_machine *m, unsigned cpu);
+    int (*start)(struct vmp_machine *m);
+    /* Wake vCPU cpu: something became deliverable (the LAPIC's kick). */
+    void (*kick)(struct vmp_machine *m, unsigned cpu);
+    void (*stop)(struct vmp_machine *m);
+    /* The guest TSC of cpu and its rate (for the LAPIC's TSC-deadline mode). */
+    uint64_t (*read_tsc)(struct vmp_machine *m, unsigned cpu);
+    uint64_t (*tsc_hz)(struct vmp_machine *m);
+};
 struct vmp_cpu;
 
 struct vmp_machine {
@@ -30,7 +48,9 @@ struct vmp_machine {
 
     struct vmp_space *pio, *mmio;
     struct vmp_board *board;
+    const struct vmp_accel *accel; /* chosen by vmp_accel_choose */
     struct vmp_kvm *kvm;
+    struct vmp_emu *emu;
     unsigned ncpus;
 
     /* Event loop. */
@@ -91,5 +111,20 @@ void vmp_kvm_stop(struct vmp_machine *m); /* kick all, join threads */
 /* The guest TSC of cpu and its rate (for the LAPIC's TSC-deadline mode). */
 uint64_t vmp_kvm_read_tsc(struct vmp_machine *m, unsigned cpu);
 uint64_t vmp_kvm_tsc_hz(struct vmp_machine *m);
+
+/* --- emu.c: the emulator backend (same calls as kvm.c) --- */
+int vmp_emu_create(struct vmp_machine *m);
+void vmp_emu_destroy(struct vmp_machine *m);
+struct vmp_vcpu vmp_emu_vcpu(struct vmp_machine *m, unsigned cpu);
+int vmp_emu_start(struct vmp_machine *m);
+void vmp_emu_kick(struct vmp_machine *m, unsigned cpu);
+void vmp_emu_stop(struct vmp_machine *m);
+uint64_t vmp_emu_read_tsc(struct vmp_machine *m, unsigned cpu);
+uint64_t vmp_emu_tsc_hz(struct vmp_machine *m);
+
+/* --- accel.c: --accel kvm | emu | auto --- */
+extern const struct vmp_accel vmp_accel_kvm, vmp_accel_emu;
+/* Set m->accel from cfg->accel; for auto, log which and why. */
+int vmp_accel_choose(struct vmp_machine *m);
 
 #endif

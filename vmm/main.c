@@ -359,24 +359,24 @@ int main(int argc, char **argv)
     struct vmp_boot_entry entry;
     if (load_guest(&m, &entry) < 0)
         goto out;
-    if (vmp_kvm_create(&m) < 0 || vmp_board_create_cpus(&m) < 0) {
+    if (vmp_accel_choose(&m) < 0 || m.accel->create(&m) < 0 || vmp_board_create_cpus(&m) < 0) {
         status = VMP_EXIT_INTERNAL;
         goto out;
     }
-    struct vmp_vcpu bsp = vmp_kvm_vcpu(&m, 0);
+    struct vmp_vcpu bsp = m.accel->vcpu(&m, 0);
     int r = vmp_boot_setup_vcpu(m.mem, &entry, &bsp);
     if (r < 0) {
         vmp_err("cannot set up the boot vCPU: %s", vmp_strerror(r));
         status = VMP_EXIT_INTERNAL;
         goto out;
     }
-    if (vmp_kvm_start(&m) < 0) {
+    if (m.accel->start(&m) < 0) {
         status = VMP_EXIT_INTERNAL;
         goto out;
     }
     run_loop(&m);
     status = m.exit_status;
-    vmp_kvm_stop(&m);
+    m.accel->stop(&m);
     if (getenv("VMP_STATS"))
         print_stats(&m);
     restore_tty();
@@ -387,6 +387,7 @@ int main(int argc, char **argv)
 out:
     restore_tty();
     vmp_kvm_destroy(&m);
+    vmp_emu_destroy(&m);
     vmp_board_destroy(&m);
     vmp_clock_destroy(m.clock);
     int fds[] = {m.epoll_fd, m.timer_fd, m.wake_fd, m.signal_fd};
