@@ -52,6 +52,13 @@ struct vmp_board {
     struct vmp_pit *pit;
     struct vmp_pm *pm;
     struct vmp_rtc *rtc;
+    struct vmp_hpet *hpet;
+    struct vmp_irq_line *gsi[8];        /* IOAPIC pins 16-23 (PCI INTx, HPET) */
+    /* The PIT's and RTC's outputs pass a gate that HPET legacy replacement
+     * closes (IA-PC HPET 1.0a 2.3.9.2.2). */
+    struct vmp_irq_line *pit_out, *rtc_out;
+    struct vmp_irq *pit_gate, *rtc_gate;
+    bool hpet_legacy;
     struct vmp_board_cpu cpu[VMP_CFG_MAX_CPUS];
 };
 
@@ -184,6 +191,21 @@ static int setup_ram(struct vmp_machine *m)
     return r < 0 ? vmp_err("guest memory layout: %s", vmp_strerror(r)) : 0;
 }
 
+/* PIT -> IRQ 0 and RTC -> IRQ 8, unless HPET legacy replacement owns them. */
+static void legacy_gate(void *opaque, unsigned pin, bool level)
+{
+    struct vmp_board *b = opaque;
+    vmp_irq_set(pin == 0 ? b->pit_gate : b->rtc_gate, level && !b->hpet_legacy);
+}
+
+static void hpet_legacy_changed(void *opaque, bool on)
+{
+    struct vmp_board *b = opaque;
+    b->hpet_legacy = on;
+    vmp_irq_set(b->pit_gate, !on && vmp_irq_line_level(b->pit_out));
+    vmp_irq_set(b->rtc_gate, !on && vmp_irq_line_level(b->rtc_out));
+}
+
 /* CMOS memory-size bytes (IBM AT BIOS and SeaBIOS conventions). */
 static void cmos_memory(struct vmp_rtc *rtc, struct vmp_machine *m)
 {
@@ -251,16 +273,46 @@ int vmp_board_create(struct vmp_machine *m)
 
     /* Timers: PIT on IRQ 0 with port 0x61; ACPI PM block at 0x600 (SCI on
      * IRQ 9, S5 ends the run). */
-    b->pit = vmp_pit_create(&m->env, vmp_irq_line_source(b->isa[0]));
+    for (unsigned i = 0; i < 8; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "gsi%u", 16 + i);
+        b->gsi[i] = vmp_irq_line_create(name);
+        if (!b->gsi[i] || vmp_irq_line_add_sink(b->gsi[i], vmp_ioapic_set_irq, b->ioapic, 16 + i) < 0)
+            return vmp_err("board: cannot wire GSI %u", 16 + i);
+    }
+    b->pit_out = vmp_irq_line_create("pit-out");
+    b->rtc_out = vmp_irq_line_create("rtc-out");
+    b->pit_gate = vmp_irq_line_source(b->isa[0]);
+    b->rtc_gate = vmp_irq_line_source(b->isa[8]);
+    if (!b->pit_out || !b->rtc_out ||
+        vmp_irq_line_add_sink(b->pit_out, legacy_gate, b, 0) < 0 ||
+        vmp_irq_line_add_sink(b->rtc_out, legacy_gate, b, 8) < 0)
+        return vmp_err("board: cannot wire the PIT/RTC outputs");
+    b->pit = vmp_pit_create(&m->env, vmp_irq_line_source(b->pit_out));
     if (!b->pit || vmp_pit_attach(b->pit, m->pio, VMP_PIT_PORT) < 0 ||
         vmp_pit_attach_port61(b->pit, m->pio, VMP_PIT_PORT61) < 0)
         return vmp_err("board: cannot create the PIT");
     /* RTC/CMOS at 0x70 (256 bytes, IRQ 8), set to the host's time, with the
      * memory sizes a BIOS would leave in CMOS. */
     struct vmp_rtc_config rc = {.epoch = (int64_t)time(NULL), .extended = true};
-    b->rtc = vmp_rtc_create(&m->env, vmp_irq_line_source(b->isa[8]), &rc);
+    b->rtc = vmp_rtc_create(&m->env, vmp_irq_line_source(b->rtc_out), &rc);
     if (!b->rtc || vmp_rtc_attach(b->rtc, m->pio, VMP_RTC_PORT) < 0)
         return vmp_err("board: cannot create the RTC");
+
+    /* HPET at 0xFED00000: comparators to GSIs 16-23, FSB to the APIC bus,
+     * legacy replacement to ISA IRQ 0 and 8. */
+    struct vmp_hpet_config hc8 = {
+        .legacy_irq0 = vmp_irq_line_source(b->isa[0]),
+        .legacy_irq8 = vmp_irq_line_source(b->isa[8]),
+        .msi = vmp_apic_bus_msi_sink(b->apic_bus),
+        .legacy_changed = hpet_legacy_changed,
+        .opaque = b,
+    };
+    for (unsigned i = 0; i < 8; i++)
+        hc8.gsi[16 + i] = vmp_irq_line_source(b->gsi[i]);
+    b->hpet = vmp_hpet_create(&m->env, &hc8);
+    if (!b->hpet || vmp_hpet_attach(b->hpet, m->mmio, VMP_HPET_BASE) < 0)
+        return vmp_err("board: cannot create the HPET");
     cmos_memory(b->rtc, m);
     struct vmp_pm_config pmc = {.tmr_val_ext = true, .sci_en = true,
                                 .power_off = on_power_off, .opaque = m};
@@ -344,6 +396,11 @@ void vmp_board_destroy(struct vmp_machine *m)
         vmp_pit_destroy(b->pit);
         vmp_pm_destroy(b->pm);
         vmp_rtc_destroy(b->rtc);
+        vmp_hpet_destroy(b->hpet);
+        for (unsigned i = 0; i < 8; i++)
+            vmp_irq_line_destroy(b->gsi[i]);
+        vmp_irq_line_destroy(b->pit_out);
+        vmp_irq_line_destroy(b->rtc_out);
         for (unsigned i = 0; i < VMP_CFG_MAX_CPUS; i++)
             vmp_lapic_destroy(b->cpu[i].lapic);
         vmp_ioapic_destroy(b->ioapic);
