@@ -115,7 +115,7 @@ int main(int argc, char **argv)
     snprintf(nstr, sizeof nstr, "%u", N_WRITES);
     double hz = tsc_hz();
 
-    char *vargv[] = {vmp, "--kernel", elf, "--mem", "32M", "--serial", serial,
+    char *vargv[] = {vmp, "--accel", "kvm", "--kernel", elf, "--mem", "32M", "--serial", serial,
                      "--timeout", "60", "--append", nstr, NULL};
     double vc = best_cycles(vargv, out);
     if (vc < 0) {
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 
     /* Memory: peak RSS of vmp minus the guest RAM it touched. */
     setenv("VMP_STATS", "1", 1);
-    char *sargv[] = {vmp, "--kernel", elf, "--mem", "512M", "--serial", "none",
+    char *sargv[] = {vmp, "--accel", "kvm", "--kernel", elf, "--mem", "512M", "--serial", "none",
                      "--append", "1000", NULL};
     run(sargv, stats);
     unsetenv("VMP_STATS");

@@ -19,7 +19,7 @@ status=0
 expect() {
     name=$1 want=$2 pattern=$3
     shift 3
-    "$VMP" --kernel "$G" --serial none --mem 32M "$@" < /dev/null > /dev/null 2> "$tmp/err"
+    "$VMP" --accel kvm --kernel "$G" --serial none --mem 32M "$@" < /dev/null > /dev/null 2> "$tmp/err"
     rc=$?
     if [ "$rc" -eq "$want" ] && { [ -z "$pattern" ] || grep -q -- "$pattern" "$tmp/err"; }; then
         echo "ok: $name: status $rc $(head -n 1 "$tmp/err")"
@@ -41,7 +41,7 @@ expect "timeout" 8 "timeout after 0.5 s" --append hang --timeout 0.5
 
 # SIGINT (what Ctrl-C sends) and SIGTERM end the run with status 130.
 for sig in INT TERM; do
-    "$VMP" --kernel "$G" --serial none --mem 32M --append hang < /dev/null \
+    "$VMP" --accel kvm --kernel "$G" --serial none --mem 32M --append hang < /dev/null \
         > /dev/null 2> "$tmp/err" &
     pid=$!
     sleep 0.5
