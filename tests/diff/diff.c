@@ -345,7 +345,15 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: diff_test [--seed N] [--streams N] [--first N] [--families a,b,...]\n"
-            "                 [--no-skip] [--faults PERMILLE] [--max-reports N] [--list]\n");
+            "                 [--no-skip] [--faults PERMILLE] [--max-reports N] [--list] [-v]\n"
+            "  --seed N        run seed (default: from the clock; printed)\n"
+            "  --streams N     how many streams (default 100000)\n"
+            "  --first N       index of the first stream (reproduce one: --first I --streams 1)\n"
+            "  --families L    only these families (comma-separated; --list names them)\n"
+            "  --no-skip       also the skip list's families and the known emulator bugs\n"
+            "  --faults N      streams ending in a deliberate fault, per thousand (default 10)\n"
+            "  --max-reports N mismatches reported in full (default 5)\n"
+            "  -v              also report streams that faulted unplanned (generator bugs)\n");
 }
 
 int main(int argc, char **argv)
@@ -370,6 +378,9 @@ int main(int argc, char **argv)
             max_reports = (unsigned)strtoul(v, NULL, 0), i++;
         } else if (!strcmp(a, "--no-skip")) {
             use_skip = 0;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage();
+            return 0;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             verbose = 1;
         } else if (!strcmp(a, "--list")) {
@@ -380,6 +391,7 @@ int main(int argc, char **argv)
         }
     }
     gen_init_families(use_skip);
+    gen_avoid_bugs = (unsigned)use_skip;
     if (gen_select_families(families) < 0) {
         fprintf(stderr, "diff_test: unknown family in '%s' (--list shows them)\n", families);
         return 2;
@@ -419,7 +431,7 @@ int main(int argc, char **argv)
     fflush(stdout);
     uint64_t units[64] = {0}, streams_with[64] = {0}, vectors[32] = {0};
     uint64_t mismatches = 0, unhandled = 0, harness = 0, ninsn_bytes = 0;
-    uint64_t bad_by_family[64][2] = {{0}}, unplanned = 0; /* [family][emulator stop?] */
+    uint64_t bad_by_family[64][2] = {{0}}, unplanned = 0, unplanned_idx[8]; /* [family][emulator stop?] */
     double t0 = now();
     for (uint64_t idx = first; idx < first + count; idx++) {
         struct gen *g = &c->g;
@@ -441,6 +453,8 @@ int main(int argc, char **argv)
              * operand outside the data area): both sides agree, but the
              * rest of the stream went untested */
             if (o.k.vector >= 0 && !g->fault) {
+                if (unplanned < 8)
+                    unplanned_idx[unplanned] = idx;
                 unplanned++;
                 if (verbose)
                     report(c, idx, &o);
@@ -488,8 +502,13 @@ int main(int argc, char **argv)
             printf(" %s %" PRIu64, exc_name((int)v), vectors[v]);
     printf("\n");
     if (unplanned)
-        printf("diff: %" PRIu64 " streams faulted where the generator meant them not to\n",
-               unplanned);
+    {
+        printf("diff: %" PRIu64 " streams faulted where the generator meant them not to "
+               "(a generator bug; -v shows them):", unplanned);
+        for (uint64_t k = 0; k < unplanned && k < 8; k++)
+            printf(" %" PRIu64, unplanned_idx[k]);
+        printf("\n");
+    }
     unsigned nskip = 0;
     for (unsigned k = 0; gen_skip_list[k]; k++)
         nskip++;
@@ -497,6 +516,13 @@ int main(int argc, char **argv)
     for (unsigned k = 0; gen_skip_list[k]; k++)
         printf(" %s", gen_skip_list[k]);
     printf("%s\n", use_skip ? "" : " (ignored: --no-skip)");
+    unsigned nbugs = 0;
+    for (unsigned k = 0; gen_known_bugs[k].name; k++)
+        nbugs++;
+    printf("diff: known emulator bugs the generator avoids (%u)%s\n", nbugs,
+           use_skip ? ":" : " (not avoided: --no-skip)");
+    for (unsigned k = 0; use_skip && gen_known_bugs[k].name; k++)
+        printf("  %s: %s\n", gen_known_bugs[k].name, gen_known_bugs[k].what);
     if (mismatches)
         printf("diff: FAIL: %" PRIu64 " mismatches (%" PRIu64 " emulator stops, %" PRIu64
                " KVM harness errors) in %" PRIu64 " streams, seed 0x%" PRIx64 "\n",

@@ -42,6 +42,9 @@ const struct gen_bug gen_known_bugs[] = {
     {"count0_zext", "32-bit shift/rotate/SHLD/SHRD of a register with a masked count of 0: "
                     "the CPU zero-extends the register to 64 bits, the emulator leaves "
                     "bits 63:32"},
+    {"ignored_seg_after_fs", "an ES/CS/SS/DS prefix after FS/GS in 64-bit mode: the CPU "
+                             "ignores it and keeps the FS/GS base, the emulator uses base 0 "
+                             "(SDM Vol. 1 §3.3.7.1: those overrides are ignored)"},
     {NULL, NULL},
 };
 unsigned gen_avoid_bugs = 1;
@@ -171,8 +174,9 @@ struct mem {
 };
 
 struct ins {
-    uint8_t pfx[8];
+    uint8_t pfx[16];
     unsigned npfx;
+    uint8_t stray_rex; /* a REX before the legacy prefixes: ignored */
     unsigned w;
     int rex_force;   /* SPL..DIL */
     uint8_t opc[4];
@@ -208,12 +212,28 @@ static void opsize(struct ins *i, unsigned size)
 static void ins_emit(struct gen *g, struct ins *i)
 {
     unsigned start = g->len;
+    if (i->stray_rex)
+        put(g, i->stray_rex);
     /* legacy prefixes in random order */
     for (unsigned k = i->npfx; k > 1; k--) {
         unsigned j = rn(g, k);
         uint8_t t = i->pfx[k - 1];
         i->pfx[k - 1] = i->pfx[j];
         i->pfx[j] = t;
+    }
+    if (gen_avoid_bugs) { /* known bug ignored_seg_after_fs */
+        for (unsigned k = 0; k < i->npfx; k++) {
+            if (i->pfx[k] != 0x64 && i->pfx[k] != 0x65)
+                continue;
+            for (unsigned j = i->npfx; j-- > k + 1;) {
+                uint8_t p = i->pfx[j];
+                if (p == 0x26 || p == 0x2E || p == 0x36 || p == 0x3E) {
+                    i->pfx[j] = i->pfx[k];
+                    i->pfx[k] = p;
+                    break;
+                }
+            }
+        }
     }
     for (unsigned k = 0; k < i->npfx; k++)
         put(g, i->pfx[k]);
@@ -1524,7 +1544,25 @@ static void f_adx(struct gen *g)
 static void f_call(struct gen *g)
 {
     stack_room(g, 96);
-    unsigned form = rn(g, 4);
+    unsigned form = rn(g, 6);
+    if (form >= 4) { /* call/jmp qword [mem] holding the next address */
+        begin(g, 8);
+        uint64_t t = data_target(g, 8);
+        setup_store(g, t, 0, 8);
+        unsigned pos = g->len - 4;
+        struct ins i;
+        ins_init(&i);
+        opc(&i, 0xFF);
+        i.reg = form == 4 ? 2 : 4;
+        i.modrm = 1;
+        pick_mem_at(g, &i, t, 0);
+        ins_emit(g, &i);
+        uint32_t next = (uint32_t)(G_CODE + g->len);
+        memcpy(g->code + pos, &next, 4);
+        if (form == 4)
+            g->val[VMP_RSP] -= 8;
+        return;
+    }
     if (form == 0) {
         unsigned n = rn(g, 6);
         put(g, 0xE8);
@@ -1591,20 +1629,56 @@ static void f_nop(struct gen *g)
 static void f_enter(struct gen *g)
 {
     stack_room(g, 200);
-    unsigned n = rn(g, 64), lvl = rn(g, 2);
-    if (lvl)
-        setup_mov(g, VMP_RBP, G_DATA + 16 + rn(g, G_DATA_SIZE - 32));
+    unsigned n = rn(g, 64), lvl = rn(g, 4);
+    if (lvl) /* levels > 1 copy frame pointers from [RBP - 8], [RBP - 16].. */
+        setup_mov(g, VMP_RBP, G_DATA + 64 + rn(g, G_DATA_SIZE - 128));
     put(g, 0xC8);
     putn(g, n, 2);
     put(g, (uint8_t)lvl);
     put(g, 0xC9); /* leave: RSP = RBP, pop RBP; both as before the pair */
 }
 
+/* Redundant prefixes on an ALU instruction: repeated 66h, ignored
+ * segment overrides, a REX that a legacy prefix separates from the opcode
+ * (SDM Vol. 2A §2.2.1: ignored); sometimes more than 15 bytes (#GP(0)). */
+static void f_prefixes(struct gen *g)
+{
+    unsigned op = rn(g, 8), size = pick_vsize(g);
+    begin(g, size);
+    if (op == 2 || op == 3)
+        need(g, ST_CF);
+    struct ins i;
+    ins_init(&i);
+    opsize(&i, size);
+    int mem = pct(g, 40);
+    opc(&i, (uint8_t)(op * 8 + 1));
+    pick_rm(g, &i, size, mem, op != 7);
+    pick_reg(g, &i, size, 0);
+    unsigned extra = rn(g, 5), many = pct(g, 5);
+    if (many)
+        extra = 9 + rn(g, 4);
+    static const uint8_t ign[4] = {0x26, 0x2E, 0x36, 0x3E};
+    for (unsigned k = 0; k < extra && i.npfx < 15; k++)
+        pfx(&i, size == 2 && rn(g, 2) ? 0x66 : ign[rn(g, 4)]);
+    if (i.npfx && pct(g, 40))
+        i.stray_rex = (uint8_t)(0x40 + rn(g, 16));
+    unsigned start = g->len;
+    ins_emit(g, &i);
+    if (g->len - start > 15) {
+        g->fault = 1; /* #GP(0): longer than 15 bytes */
+        return;
+    }
+    if (op == 1 || op == 4 || op == 6)
+        flags(g, ST_ALL & ~ST_AF, ST_AF);
+    else
+        flags(g, ST_ALL, 0);
+}
+
 /* ---- faults: an end state both sides must agree on --------------------- */
 
 static void f_fault(struct gen *g)
 {
-    unsigned k = rn(g, 9);
+    unsigned k = rn(g, 11);
     begin(g, 8);
     struct ins i;
     ins_init(&i);
@@ -1642,6 +1716,23 @@ static void f_fault(struct gen *g)
     case 7: /* a non-canonical stack: #SS(0) */
         setup_mov(g, VMP_RSP, 0x0000800000000000ull + 64);
         put(g, 0x50 + rn(g, 8));
+        break;
+    case 9: { /* opcodes invalid in 64-bit mode: #UD */
+        static const uint8_t inv[] = {0x06, 0x07, 0x0E, 0x16, 0x17, 0x1E, 0x1F, 0x27,
+                                      0x2F, 0x37, 0x3F, 0x60, 0x61, 0xD6, 0x82};
+        uint8_t b = inv[rn(g, sizeof inv)];
+        put(g, b);
+        if (b == 0x82) /* group 1 with ModRM and imm8 */
+            put(g, (uint8_t)(0xC0 | rn(g, 64))), put(g, (uint8_t)rnd(g));
+        break;
+    }
+    case 10: /* LOCK on an instruction that cannot take it: #UD */
+        setup_mov(g, VMP_RBX, G_DATA + rn(g, G_DATA_SIZE - 8));
+        put(g, 0xF0);
+        if (rn(g, 2))
+            put(g, 0x89), put(g, (uint8_t)(0x03 | rn(g, 8) << 3)); /* mov [rbx], r */
+        else
+            put(g, 0x39), put(g, (uint8_t)(0x03 | rn(g, 8) << 3)); /* cmp [rbx], r */
         break;
     default: /* in from a port: #GP(0) (IOPL 0, no I/O bitmap) */
         put(g, 0xE4), put(g, (uint8_t)rnd(g));
@@ -1692,6 +1783,7 @@ struct gen_family gen_families[] = {
     {"xlat", 1, f_xlat, NULL, 0, 1},
     {"nop", 1, f_nop, NULL, 0, 1},
     {"enter_leave", 1, f_enter, NULL, 0, 1},
+    {"prefixes", 2, f_prefixes, NULL, 0, 1},
     {"fault", 0, f_fault, NULL, 0, 1}, /* drawn separately, rarely */
 };
 const unsigned gen_nfamilies = sizeof gen_families / sizeof gen_families[0];
