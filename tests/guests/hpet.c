@@ -65,24 +65,29 @@ void test_main(void)
     check(t0cap & (1u << 16), "hpet-route-cap", "timer 0 may use GSI 16 (cap 0x%x)", t0cap);
     hw32(T0CONF, (16u << 9) | (1u << 2)); /* route 16, INT_ENB, edge, one-shot */
     hpet_irqs = 0;
+    /* 20 ms ahead: a loaded host can take milliseconds between reading the
+     * counter and writing the comparator, and a comparator already passed
+     * would only match after the 64-bit counter wraps. */
     uint32_t start = counter();
-    hw32(T0CMP, start + (uint32_t)(hz / 500));
     hw32(T0CMP + 4, 0);
+    hw32(T0CMP, start + (uint32_t)(hz / 50));
     uint32_t t = pm_timer();
     while (!hpet_irqs && pm_us(pm_timer() - t) < 500000)
         sti_hlt();
     cli();
     uint32_t at = counter();
-    check(hpet_irqs == 1 && at - start >= hz / 500, "hpet-oneshot",
-          "%u interrupt after %u ticks (>= %u)", hpet_irqs, at - start, (unsigned)(hz / 500));
+    check(hpet_irqs == 1 && at - start >= hz / 50, "hpet-oneshot",
+          "%u interrupt after %u ticks (>= %u)", hpet_irqs, at - start, (unsigned)(hz / 50));
     pm_delay_us(20000);
     check(hpet_irqs == 1, "hpet-oneshot-once", "no further interrupts (%u)", hpet_irqs);
 
-    /* Timer 0 periodic at 100 Hz, if capable (Tn_PER_INT_CAP, bit 4). */
+    /* Timer 0 periodic at 20 Hz, if capable (Tn_PER_INT_CAP, bit 4). The
+     * counts below allow for ticks lost while the host does not run the
+     * vCPU (edges coalesce in the IRR), not for extra ones. */
     if (!(mmio_read32(HPET + T0CONF) & (1u << 4))) {
         check(false, "hpet-periodic", "timer 0 is not periodic-capable");
     } else {
-        uint32_t per = (uint32_t)(hz / 100);
+        uint32_t per = (uint32_t)(hz / 20);
         hw32(GCONF, 0);
         hw32(T0CONF, (16u << 9) | (1u << 2) | (1u << 3) | (1u << 6)); /* periodic, VAL_SET */
         /* Accumulator first (VAL_SET), then the increment; both halves of
@@ -96,12 +101,12 @@ void test_main(void)
         t = pm_timer();
         /* Poll rather than HLT: if the timer never fires nothing else would
          * wake the vCPU. */
-        while (pm_us(pm_timer() - t) < 500000)
+        while (pm_us(pm_timer() - t) < 1000000)
             sti_hlt();
         cli();
         unsigned n = hpet_irqs;
         hw32(T0CONF, 0);
-        check(n >= 45 && n <= 55, "hpet-periodic", "%u interrupts in 0.5 s at 100 Hz", n);
+        check(n >= 17 && n <= 21, "hpet-periodic", "%u interrupts in 1 s at 20 Hz", n);
     }
 
     /* PIT at 100 Hz through IOAPIC pin 2, counted over 0.5 s of HPET time. */
@@ -116,5 +121,5 @@ void test_main(void)
     cli();
     unsigned n = pit_irqs;
     ioapic_route(2, VEC_PIT, 0, false, true);
-    check(n >= 45 && n <= 55, "pit-vs-hpet", "%u PIT interrupts in 0.5 s of HPET time", n);
+    check(n >= 42 && n <= 52, "pit-vs-hpet", "%u PIT interrupts in 0.5 s of HPET time", n);
 }

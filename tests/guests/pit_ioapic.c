@@ -41,8 +41,9 @@ void test_main(void)
     cli();
     uint32_t us = pm_us(pm_timer() - t0);
     unsigned n = irqs;
-    /* 200 ms at 100 Hz: 20 interrupts; allow a little for the window edges. */
-    check(n >= 18 && n <= 22, "pit-ioapic-rate", "%u interrupts in %u us (want 20 at 100 Hz)", n, us);
+    /* 200 ms at 100 Hz: 20 interrupts; allow for the window edges and for
+     * ticks lost while a loaded host does not run the vCPU. */
+    check(n >= 16 && n <= 22, "pit-ioapic-rate", "%u interrupts in %u us (want 20 at 100 Hz)", n, us);
     /* Mask pin 2: no more. */
     ioapic_route(2, VEC, 0, false, true);
     pm_delay_us(1000);
