@@ -142,6 +142,7 @@ int vmp_x86_step(struct vmp_x86_cpu *cpu, const struct vmp_x86_ops *ops, void *c
 
     struct vmp_x86_insn insn;
     struct x86_ctx c = { .cpu = cpu, .ops = ops, .opaque = ctx };
+    bool tf = cpu->rflags & VMP_FLAG_TF;
     int rc = x86_fetch_decode(&c, &insn);
     if (rc == VMP_X86_OK) {
         c.insn = &insn;
@@ -149,6 +150,15 @@ int vmp_x86_step(struct vmp_x86_cpu *cpu, const struct vmp_x86_ops *ops, void *c
     }
     if (rc == VMP_X86_EXCEPTION)
         return vmp_x86_deliver(cpu, ops, ctx);
+    /* single-step trap after an instruction that began with TF=1 (SDM
+     * Vol. 3 §17.3.1.4): not after INT n/INT3/INTO (the handler runs with
+     * TF clear), and held over the MOV SS/POP SS shadow */
+    if (rc == VMP_X86_OK && tf && !(cpu->shadow & VMP_X86_SHADOW_MOVSS) &&
+        insn.op != OP_INT && insn.op != OP_INT3 && insn.op != OP_INTO &&
+        insn.op != OP_INT1) {
+        cpu->dr[6] |= 1u << 14; /* DR6.BS */
+        return deliver_new(cpu, ops, ctx, VMP_X86_DB, VMP_X86_EV_EXCEPTION);
+    }
     return rc;
 }
 

@@ -1220,6 +1220,33 @@ START_TEST(test_nmi_blocking)
 }
 END_TEST
 
+/* RFLAGS.TF: a #DB trap after each instruction, with DR6.BS set and the
+ * IP of the next instruction pushed (SDM Vol. 3 §17.3.1.4). */
+START_TEST(test_single_step)
+{
+    struct xenv *e = xenv_new();
+    xenv_real(e, 0x100);
+    e->cpu.idt.limit = 0x3ff;
+    xenv_put(e, 1 * 4, (uint16_t[]){ 0x0600, 0x0000 }, 4);
+    xenv_put(e, 0x600, (uint8_t[]){ 0xcf }, 1); /* iret */
+    xenv_put(e, 0x100, (uint8_t[]){ 0x90, 0x40 }, 2); /* nop ; inc ax */
+    e->cpu.rflags |= VMP_FLAG_TF;
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &xenv_ops, e), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x600);
+    ck_assert_uint_eq(xenv_get(e, RSP, 2), 0x101);
+    ck_assert(e->cpu.dr[6] & (1u << 14));
+    ck_assert(!(e->cpu.rflags & VMP_FLAG_TF)); /* the handler runs without TF */
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &xenv_ops, e), 0); /* iret: no trap */
+    ck_assert_uint_eq(e->cpu.rip, 0x101);
+    ck_assert(e->cpu.rflags & VMP_FLAG_TF);
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &xenv_ops, e), 0); /* inc ax, trap */
+    ck_assert_uint_eq(RAX & 0xffff, 1);
+    ck_assert_uint_eq(e->cpu.rip, 0x600);
+    ck_assert_uint_eq(xenv_get(e, RSP, 2), 0x102);
+    xenv_free(e);
+}
+END_TEST
+
 Suite *x86exec_suite(void)
 {
     Suite *s = suite_create("x86exec");
@@ -1247,6 +1274,7 @@ Suite *x86exec_suite(void)
     tcase_add_test(tc, test_syscall_sysret);
     tcase_add_test(tc, test_vm86_roundtrip);
     tcase_add_test(tc, test_nmi_blocking);
+    tcase_add_test(tc, test_single_step);
     suite_add_tcase(s, tc);
     return s;
 }
