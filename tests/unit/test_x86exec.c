@@ -1247,6 +1247,58 @@ START_TEST(test_single_step)
 }
 END_TEST
 
+/* 32-bit paging, CPL 3 touching a supervisor page: #PF with error code
+ * P|U (5) delivered through a 32-bit interrupt gate onto the ring-0 stack
+ * from the TSS (SDM Vol. 3 §4.7, §6.12.1, Figure 6-4). */
+START_TEST(test_user_pf_legacy_idt)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    priv_gdt(e);
+    uint32_t gate[2] = { (0x08 << 16) | 0x3000, 0x8e00 };
+    xenv_put(e, 0x600 + 14 * 8, gate, 8);
+    e->cpu.idt.base = 0x600;
+    e->cpu.idt.limit = 0x7ff;
+    /* page directory at 0x100000, one page table at 0x101000 */
+    uint32_t pde = 0x101000 | 7;
+    xenv_put(e, 0x100000, &pde, 4);
+    for (uint32_t i = 0; i < 1024; i++) {
+        uint32_t pte = (i << 12) | (i == 0x20 ? 3 : 7);
+        xenv_put(e, 0x101000 + i * 4, &pte, 4);
+    }
+    e->cpu.cr3 = 0x100000;
+    e->cpu.cr0 |= VMP_CR0_PG | VMP_CR0_WP;
+    to_ring3(e);
+    RSP = 0x70000;
+    e->cpu.rflags = 2 | VMP_FLAG_IF;
+    /* mov eax, [0x20000] */
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0xa1, 0x00, 0x00, 0x02, 0x00 }, 5, 1), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x3000);
+    ck_assert_uint_eq(e->cpu.cr2, 0x20000);
+    ck_assert_uint_eq(vmp_x86_cpl(&e->cpu), 0);
+    ck_assert_uint_eq(RSP, 0x90000 - 24);
+    ck_assert_uint_eq(xenv_get(e, RSP, 4), 5);            /* error code */
+    ck_assert_uint_eq(xenv_get(e, RSP + 4, 4), 0x1000);   /* faulting EIP */
+    ck_assert_uint_eq(xenv_get(e, RSP + 8, 4), 0x1b);
+    ck_assert_uint_eq(xenv_get(e, RSP + 12, 4), 2 | VMP_FLAG_IF);
+    ck_assert_uint_eq(xenv_get(e, RSP + 16, 4), 0x70000);
+    ck_assert_uint_eq(xenv_get(e, RSP + 20, 4), 0x23);
+    ck_assert(!(e->cpu.rflags & VMP_FLAG_IF));
+    /* the supervisor may read it; the user page's A bit is set, the
+     * supervisor page's D bit is not */
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0xa1, 0x00, 0x00, 0x02, 0x00 }, 5, 1), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x3005);
+    ck_assert(xenv_get(e, 0x101000 + 1 * 4, 4) & 0x20);
+    ck_assert(!(xenv_get(e, 0x101000 + 0x20 * 4, 4) & 0x40));
+    /* lock add dword [0x20000], 1 at CPL 0: a locked RMW that is allowed */
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0xf0, 0x83, 0x05, 0x00, 0x00, 0x02, 0x00, 0x01 },
+                         8, 1), 0);
+    ck_assert_uint_eq(xenv_get(e, 0x20000, 4), 1);
+    ck_assert(xenv_get(e, 0x101000 + 0x20 * 4, 4) & 0x40);
+    xenv_free(e);
+}
+END_TEST
+
 Suite *x86exec_suite(void)
 {
     Suite *s = suite_create("x86exec");
@@ -1275,6 +1327,7 @@ Suite *x86exec_suite(void)
     tcase_add_test(tc, test_vm86_roundtrip);
     tcase_add_test(tc, test_nmi_blocking);
     tcase_add_test(tc, test_single_step);
+    tcase_add_test(tc, test_user_pf_legacy_idt);
     suite_add_tcase(s, tc);
     return s;
 }
