@@ -4,8 +4,9 @@
  *   - PIO and MMIO exits go to the bus (MMIO through the board, which
  *     sends the LAPIC page of this vCPU to its own LAPIC);
  *   - MSR exits (KVM_CAP_X86_USER_SPACE_MSR with a filter that denies
- *     IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC range to the
- *     kernel) go to the LAPIC;
+ *     IA32_APIC_BASE and IA32_TSC_DEADLINE to the kernel, and exits for
+ *     MSRs KVM would fail, which is how the unfilterable x2APIC range
+ *     arrives) go to the LAPIC;
  *   - interrupts are injected with KVM_INTERRUPT when KVM says the guest
  *     can take one (ready_for_interrupt_injection), else the vCPU asks for
  *     an exit when it can (request_interrupt_window); NMIs with KVM_NMI;
@@ -217,7 +218,8 @@ static void set_cpuid(struct vmp_machine *m, struct vmp_cpu *c)
 static int set_msr_filter(int vm_fd)
 {
     struct kvm_enable_cap cap = {.cap = KVM_CAP_X86_USER_SPACE_MSR,
-                                 .args = {KVM_MSR_EXIT_REASON_FILTER}};
+                                 .args = {KVM_MSR_EXIT_REASON_FILTER | KVM_MSR_EXIT_REASON_INVAL |
+                                          KVM_MSR_EXIT_REASON_UNKNOWN}};
     if (ioctl(vm_fd, KVM_ENABLE_CAP, &cap) < 0)
         return vmp_err("KVM_CAP_X86_USER_SPACE_MSR: %s", strerror(errno));
     static uint8_t deny[0x100 / 8]; /* all zero: every MSR in the range exits */

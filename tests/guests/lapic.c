@@ -15,6 +15,14 @@ static void timer_isr(struct irq_frame *f)
     lapic_eoi();
 }
 
+static volatile unsigned self_ipis;
+static void self_ipi_isr(struct irq_frame *f)
+{
+    (void)f;
+    self_ipis++;
+    wrmsr(0x80B, 0); /* x2APIC EOI */
+}
+
 static void wait_ticks(unsigned n, uint32_t max_us)
 {
     uint32_t t0 = pm_timer();
@@ -97,4 +105,28 @@ void test_main(void)
     ticks = 0;
     pm_delay_us(5000);
     check(ticks == 0, "lapic-tsc-deadline-disarm", "no interrupt after writing 0");
+
+    /* IA32_APIC_BASE (SDM 11.4.4) and x2APIC mode (11.12): the MSRs reach
+     * the user-space LAPIC through vmp's MSR filter. */
+    uint64_t base = rdmsr(0x1B);
+    check((base & 0xFFFFF000u) == 0xFEE00000u && (base & (1u << 11)) && (base & (1u << 8)),
+          "apic-base-msr", "IA32_APIC_BASE 0x%llx: 0xFEE00000, enabled, BSP",
+          (unsigned long long)base);
+    cpuid(1, 0, r);
+    if (!(r[2] & (1u << 21))) {
+        check(false, "x2apic", "CPUID.1:ECX[21] clear");
+        return;
+    }
+    wrmsr(0x1B, base | (1u << 10)); /* EXTD */
+    check(rdmsr(0x802) == 0, "x2apic-id", "x2APIC ID MSR 0x802 = %u", (unsigned)rdmsr(0x802));
+    check((rdmsr(0x803) & 0xFF) >= 0x10, "x2apic-version", "version 0x%x",
+          (unsigned)rdmsr(0x803));
+    set_handler(0x45, self_ipi_isr);
+    wrmsr(0x83F, 0x45); /* SELF IPI */
+    sti();
+    for (unsigned i = 0; i < 1000 && !self_ipis; i++)
+        pause();
+    cli();
+    check(self_ipis == 1, "x2apic-self-ipi", "%u interrupts on vector 0x45 from MSR 0x83F",
+          self_ipis);
 }
