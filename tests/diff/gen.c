@@ -45,6 +45,9 @@ const struct gen_bug gen_known_bugs[] = {
     {"ignored_seg_after_fs", "an ES/CS/SS/DS prefix after FS/GS in 64-bit mode: the CPU "
                              "ignores it and keeps the FS/GS base, the emulator uses base 0 "
                              "(SDM Vol. 1 §3.3.7.1: those overrides are ignored)"},
+    {"fault_rf", "the RFLAGS image a fault pushes: the CPU sets RF (SDM Vol. 3A §18.3.1.1: "
+                 "for faults other than instruction breakpoints), the emulator does not; "
+                 "RF is left out of the frame comparison"},
     {NULL, NULL},
 };
 unsigned gen_avoid_bugs = 1;
@@ -1497,6 +1500,19 @@ static void f_cmpxchg8b(struct gen *g)
         t |= 8;
         g->fault = 1;
     }
+    if (!g->fault && pct(g, 40)) { /* memory equal to RDX:RAX: the store case */
+        uint64_t lo = (uint64_t)(int64_t)(int32_t)rnd(g), hi = (uint64_t)(int64_t)(int32_t)rnd(g);
+        if (wide) {
+            setup_store(g, t, lo, 8);
+            setup_store(g, t + 8, hi, 8);
+            setup_mov(g, VMP_RAX, lo);
+            setup_mov(g, VMP_RDX, hi);
+        } else {
+            setup_store(g, t, lo, 8);
+            setup_mov(g, VMP_RAX, (rnd(g) << 32) | (uint32_t)lo);
+            setup_mov(g, VMP_RDX, (rnd(g) << 32) | (lo >> 32));
+        }
+    }
     pick_mem_at(g, &i, t, 0);
     if (pct(g, 40))
         pfx(&i, 0xF0);
@@ -1678,7 +1694,7 @@ static void f_prefixes(struct gen *g)
 
 static void f_fault(struct gen *g)
 {
-    unsigned k = rn(g, 11);
+    unsigned k = rn(g, 14);
     begin(g, 8);
     struct ins i;
     ins_init(&i);
@@ -1734,6 +1750,42 @@ static void f_fault(struct gen *g)
         else
             put(g, 0x39), put(g, (uint8_t)(0x03 | rn(g, 8) << 3)); /* cmp [rbx], r */
         break;
+    case 11: { /* a write straddling the data area's end and the read-only
+                * page: #PF, and neither part may be written */
+        unsigned size = 2u << rn(g, 3);
+        opsize(&i, size);
+        opc(&i, 0x89);
+        pick_reg(g, &i, size, 0);
+        pick_mem_at(g, &i, G_RO - 1 - rn(g, size - 1), 0);
+        ins_emit(g, &i);
+        break;
+    }
+    case 12: { /* a read straddling the read-only and not-present pages */
+        unsigned size = 2u << rn(g, 3);
+        opsize(&i, size);
+        opc(&i, 0x8B);
+        pick_reg(g, &i, size, 1);
+        pick_mem_at(g, &i, G_NOTPRESENT - 1 - rn(g, size - 1), 0);
+        ins_emit(g, &i);
+        break;
+    }
+    case 13: { /* REP STOS/MOVS running into the read-only page: the
+                * iterations before the fault are committed, RCX/RDI/RSI
+                * count them (SDM Vol. 2B "REP": resumable) */
+        unsigned size = 1u << rn(g, 4), n = 2 + rn(g, 12), movs = rn(g, 2);
+        put(g, 0xFC); /* cld */
+        setup_mov(g, VMP_RCX, n);
+        setup_mov(g, VMP_RDI, G_RO - size * rn(g, n) - rn(g, size));
+        if (movs)
+            setup_mov(g, VMP_RSI, G_DATA + rn(g, 0x800));
+        put(g, 0xF3);
+        if (size == 2)
+            put(g, 0x66);
+        if (size == 8)
+            put(g, 0x48);
+        put(g, (uint8_t)((movs ? 0xA4 : 0xAA) + (size > 1)));
+        break;
+    }
     default: /* in from a port: #GP(0) (IOPL 0, no I/O bitmap) */
         put(g, 0xE4), put(g, (uint8_t)rnd(g));
         break;

@@ -282,6 +282,16 @@ static int exc_has_error(int v)
     return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30;
 }
 
+void diff_parse_frame(const uint8_t *ram, int v, struct diff_state *out)
+{
+    out->vector = v;
+    const uint8_t *f = ram + G_KSTACK_TOP - 40;
+    out->error_code = exc_has_error(v) ? (uint32_t)get64(f - 8) : 0;
+    out->rip = get64(f);
+    out->rflags = get64(f + 16);
+    out->gpr[VMP_RSP] = get64(f + 24);
+}
+
 int diff_kvm_run(struct diff_kvm *k, const struct diff_state *in, struct diff_state *out,
                  char *why, size_t n)
 {
@@ -344,16 +354,7 @@ int diff_kvm_run(struct diff_kvm *k, const struct diff_state *in, struct diff_st
     /* An exception: the CPL-0 stub ran. The frame is on the RSP0 stack. */
     k->sregs_dirty = 1;
     int v = (int)(off - MMIO_EXC);
-    out->vector = v;
-    const uint8_t *f = k->ram + G_KSTACK_TOP - 40;
-    if (exc_has_error(v)) {
-        f -= 8;
-        out->error_code = (uint32_t)get64(f);
-        f += 8;
-    }
-    out->rip = get64(f);
-    out->rflags = get64(f + 16);
-    out->gpr[VMP_RSP] = get64(f + 24);
+    diff_parse_frame(k->ram, v, out);
     if (v == 14) {
         struct kvm_sregs s;
         if (ioctl(k->cpu_fd, KVM_GET_SREGS, &s) < 0) {

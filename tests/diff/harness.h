@@ -69,4 +69,9 @@ uint8_t *diff_kvm_ram(struct diff_kvm *k);
 int diff_kvm_run(struct diff_kvm *k, const struct diff_state *in, struct diff_state *out,
                  char *why, size_t whylen);
 
+/* Fill vector, error code, RIP, RFLAGS, RSP from the exception frame a
+ * stub left on the RSP0 stack. */
+void diff_parse_frame(const uint8_t *ram, int vector, struct diff_state *out);
+#define FRAME_BYTES 48 /* SS RSP RFLAGS CS RIP and an error code */
+
 #endif
