@@ -1694,7 +1694,7 @@ static void f_prefixes(struct gen *g)
 
 static void f_fault(struct gen *g)
 {
-    unsigned k = rn(g, 14);
+    unsigned k = rn(g, 15);
     begin(g, 8);
     struct ins i;
     ins_init(&i);
@@ -1786,6 +1786,15 @@ static void f_fault(struct gen *g)
         put(g, (uint8_t)((movs ? 0xA4 : 0xAA) + (size > 1)));
         break;
     }
+    case 14: /* POPF sets TF: #DB (a trap) after the instruction that
+              * follows (SDM Vol. 3A §18.3.1.4) */
+        stack_room(g, 64);
+        put(g, 0x68);
+        putn(g, 0x302 | (rnd(g) & ST_ALL), 4);
+        put(g, 0x9D);
+        g->undef = 0;
+        skippable(g);
+        break;
     default: /* in from a port: #GP(0) (IOPL 0, no I/O bitmap) */
         put(g, 0xE4), put(g, (uint8_t)rnd(g));
         break;
