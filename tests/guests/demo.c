@@ -148,10 +148,11 @@ void test_main(void)
     printf("  %u PIT and %u LAPIC timer interrupts in %u ms\n", pit_irqs, lapic_irqs, secs);
     if (automatic) {
         check(npci >= 1, "demo-pci", "%u PCI functions", npci);
-        /* PIT at 100 Hz, LAPIC at 10 Hz: within a quarter either way. */
-        check(pit_irqs * 10 >= secs * 3 / 4 && pit_irqs * 10 <= secs * 5 / 4 + 20, "demo-pit",
+        /* PIT at 100 Hz, LAPIC at 10 Hz: at most a quarter more; at least
+         * half (edges coalesce while a loaded host does not run the vCPU). */
+        check(pit_irqs * 10 >= secs / 2 && pit_irqs * 10 <= secs * 5 / 4 + 20, "demo-pit",
               "%u interrupts in %u ms", pit_irqs, secs);
-        check(lapic_irqs * 100 >= secs * 3 / 4 && lapic_irqs * 100 <= secs * 5 / 4 + 200,
+        check(lapic_irqs * 100 >= secs / 2 && lapic_irqs * 100 <= secs * 5 / 4 + 200,
               "demo-lapic", "%u interrupts in %u ms", lapic_irqs, secs);
         if (cmos(0x0A) != 0xFF)
             check(rtc_ok, "demo-rtc", "RTC date and time are valid");

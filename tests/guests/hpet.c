@@ -81,9 +81,10 @@ void test_main(void)
     pm_delay_us(20000);
     check(hpet_irqs == 1, "hpet-oneshot-once", "no further interrupts (%u)", hpet_irqs);
 
-    /* Timer 0 periodic at 20 Hz, if capable (Tn_PER_INT_CAP, bit 4). The
-     * counts below allow for ticks lost while the host does not run the
-     * vCPU (edges coalesce in the IRR), not for extra ones. */
+    /* Timer 0 periodic at 20 Hz, if capable (Tn_PER_INT_CAP, bit 4). Rate
+     * checks here and below allow up to half the ticks to be lost while a
+     * loaded host does not run the vCPU (edges coalesce in the IRR; at
+     * load 28 on two CPUs 40% were), but not a single extra one. */
     if (!(mmio_read32(HPET + T0CONF) & (1u << 4))) {
         check(false, "hpet-periodic", "timer 0 is not periodic-capable");
     } else {
@@ -106,7 +107,7 @@ void test_main(void)
         cli();
         unsigned n = hpet_irqs;
         hw32(T0CONF, 0);
-        check(n >= 17 && n <= 21, "hpet-periodic", "%u interrupts in 1 s at 20 Hz", n);
+        check(n >= 10 && n <= 21, "hpet-periodic", "%u interrupts in 1 s at 20 Hz", n);
     }
 
     /* PIT at 100 Hz through IOAPIC pin 2, counted over 0.5 s of HPET time. */
@@ -121,5 +122,5 @@ void test_main(void)
     cli();
     unsigned n = pit_irqs;
     ioapic_route(2, VEC_PIT, 0, false, true);
-    check(n >= 42 && n <= 52, "pit-vs-hpet", "%u PIT interrupts in 0.5 s of HPET time", n);
+    check(n >= 25 && n <= 52, "pit-vs-hpet", "%u PIT interrupts in 0.5 s of HPET time", n);
 }
