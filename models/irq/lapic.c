@@ -288,11 +288,17 @@ static void timer_fire(void *opaque)
         break;
     case TIMER_PERIODIC: {
         /* Reload from the deadline, not from "now", so a late callback
-         * does not drift the period. */
-        l->timer_start = l->timer_due;
+         * does not drift the period. Whole periods missed while the
+         * callback was late are skipped: they would set the same IRR bit,
+         * and replaying them one by one could keep the host busy for
+         * minutes after a long stall (clock.h: catch up from now). */
         uint64_t ns = count_ns(l, l->timer_initial);
         if (ns < l->cfg.min_period_ns)
             ns = l->cfg.min_period_ns;
+        uint64_t start = l->timer_due, now = vmp_clock_now(l->clock);
+        if (ns && now > start && now - start >= ns)
+            start += (now - start) / ns * ns;
+        l->timer_start = start;
         if (l->timer_initial && l->timer_start + ns > l->timer_start)
             timer_arm(l, l->timer_start + ns);
         break;
