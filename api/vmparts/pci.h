@@ -150,9 +150,10 @@ int vmp_pci_func_attach(struct vmp_pci_func *f, struct vmp_space *cfg,
                         struct vmp_space *pio, struct vmp_space *mmio);
 void vmp_pci_func_detach(struct vmp_pci_func *f);
 
-/* Power-on reset: every guest-writable and RW1C bit to 0, BARs unmapped,
- * INTx deasserted, MSI pending bits and the MSI-X table cleared (vectors
- * masked). A device with other defaults sets them after calling this. */
+/* Power-on reset: every guest-writable and RW1C bit to 0 (so decode off,
+ * MSI/MSI-X disabled, power state D0), BARs unmapped, INTx deasserted,
+ * MSI pending bits and the MSI-X table cleared (vectors masked). A device
+ * with other defaults sets them after calling this. */
 void vmp_pci_func_reset(struct vmp_pci_func *f);
 
 /* Configuration accesses with guest semantics (what the config space
