@@ -327,14 +327,16 @@ static void unhandled(struct emu_cpu *c)
         for (unsigned k = 0; k < in.len && o + 4 < sizeof bytes; k++)
             o += (size_t)snprintf(bytes + o, sizeof bytes - o, "%s%02x", k ? " " : "", in.bytes[k]);
     }
-    unsigned mode = (c->x.efer & VMP_EFER_LMA) && c->x.seg[VMP_CS].l ? 64
-                    : !(c->x.cr0 & VMP_CR0_PE)                      ? 16
-                    : c->x.seg[VMP_CS].db                            ? 32
-                                                                     : 16;
+    const char *mode = !(c->x.cr0 & VMP_CR0_PE)                        ? "16-bit real mode"
+                       : (c->x.rflags & VMP_FLAG_VM)                      ? "virtual-8086 mode"
+                       : (c->x.efer & VMP_EFER_LMA) && c->x.seg[VMP_CS].l ? "64-bit mode"
+                       : (c->x.efer & VMP_EFER_LMA)                       ? "compatibility mode"
+                       : c->x.seg[VMP_CS].db                              ? "32-bit protected mode"
+                                                                          : "16-bit protected mode";
     vmp_machine_exit(c->m, VMP_EXIT_INTERNAL,
-                     "vCPU %u: the emulator cannot execute [%s] at %04x:%llx (%u-bit %s)",
+                     "vCPU %u: the emulator cannot execute [%s] at %04x:%llx (%s, CPL %u)",
                      c->index, bytes, c->x.seg[VMP_CS].selector, (unsigned long long)c->x.rip,
-                     mode, (c->x.cr0 & VMP_CR0_PE) ? "protected/long mode" : "real mode");
+                     mode, vmp_x86_cpl(&c->x));
 }
 
 /* Run up to n instructions of one vCPU, without the lock. */
