@@ -1,3 +1,5 @@
 # The emulator backend (vmm/emu.c): every guest test kernel again under
 # vmp --accel emu (tests/guests/run_emu.sh; needs no KVM).
 CHECK_SCRIPTS += tests/guests/run_emu.sh
+# --accel kvm|emu|auto: flag errors, auto's choice and its log line.
+CHECK_SCRIPTS += tests/emu/accel.sh
