@@ -150,16 +150,16 @@ static void run_prefix(struct ctx *c, unsigned len, unsigned undef, struct outco
     uint8_t store[END_STORE_LEN] = {0x88, 0x04, 0x25};
     uint32_t a = G_MMIO + MMIO_END;
     memcpy(store + 3, &a, 4);
-    uint64_t end = G_CODE + len;
+    uint64_t end = g->base + len;
     for (int side = 0; side < 2; side++) {
         uint8_t *ram = side ? c->emu.ram : c->kram;
-        memcpy(ram + G_CODE, g->code, len);
-        memcpy(ram + G_CODE + len, store, sizeof store);
+        memcpy(ram + g->base, g->code, len);
+        memcpy(ram + g->base + len, store, sizeof store);
         memcpy(ram + G_DATA, g->data0, G_DATA_SIZE);
     }
     struct diff_state in;
     memcpy(in.gpr, g->gpr0, sizeof in.gpr);
-    in.rip = G_CODE;
+    in.rip = g->base;
     in.rflags = g->rflags0;
     memset(o, 0, sizeof *o);
     memset(c->kram + G_KSTACK_TOP - FRAME_BYTES, 0, FRAME_BYTES);
@@ -176,7 +176,7 @@ static void run_prefix(struct ctx *c, unsigned len, unsigned undef, struct outco
      * instruction: what was undefined after the previous unit. */
     if (o->k.vector >= 0) {
         for (unsigned u = 0; u < g->nunits; u++) {
-            if (o->k.rip < G_CODE + g->unit_end[u]) {
+            if (o->k.rip < g->base + g->unit_end[u]) {
                 undef |= u ? g->unit_undef[u - 1] : 0;
                 break;
             }
@@ -356,17 +356,17 @@ static void report(struct ctx *c, uint64_t idx, const struct outcome *full)
     for (unsigned r = 0; r < VMP_NR_GPRS; r++)
         printf("%s %s=%016" PRIx64, r % 4 == 0 ? "\n   " : "", gpr_names[r], g->gpr0[r]);
     printf("\n    rflags=%08" PRIx64 "\n", g->rflags0);
-    printf("  stream (%u units, %u bytes at 0x%x):\n", g->nunits, g->len, G_CODE);
+    printf("  stream (%u units, %u bytes at 0x%" PRIx64 "):\n", g->nunits, g->len, g->base);
     for (unsigned u = 0; u < g->nunits; u++) {
         unsigned s = u ? g->unit_end[u - 1] : 0;
-        printf("  %s unit %u [%s] at 0x%x: ", u == bad ? "=>" : "  ", u,
-               gen_families[g->unit_family[u]].name, G_CODE + s);
+        printf("  %s unit %u [%s] at 0x%" PRIx64 ": ", u == bad ? "=>" : "  ", u,
+               gen_families[g->unit_family[u]].name, g->base + s);
         hex(stdout, g->code + s, g->unit_end[u] - s);
         printf("\n");
     }
     unsigned s = bad ? g->unit_end[bad - 1] : 0;
     printf("  first differing unit %u [%s]:\n", bad, gen_families[g->unit_family[bad]].name);
-    disasm(g->code + s, g->unit_end[bad] - s, G_CODE + s);
+    disasm(g->code + s, g->unit_end[bad] - s, g->base + s);
     if (o.kind == SAME)
         o = *full;
     printf("  state after unit %u:\n", bad);

@@ -83,7 +83,7 @@ static uint64_t rval(struct gen *g)
 
 static void put(struct gen *g, uint8_t b)
 {
-    if (g->len >= G_CODE_SIZE - 64) {
+    if (g->len >= G_CODE_SIZE - 64 - (g->base - G_CODE)) {
         g->overflow = 1;
         return;
     }
@@ -292,7 +292,7 @@ static void ins_emit(struct gen *g, struct ins *i)
     }
     putn(g, i->imm, i->nimm);
     if (i->has_mem && i->m.base == R_RIP && !g->overflow) {
-        uint64_t next = G_CODE + g->len;
+        uint64_t next = g->base + g->len;
         uint32_t d = (uint32_t)(i->m.target - next);
         memcpy(g->code + dpos, &d, 4);
     }
@@ -1573,7 +1573,7 @@ static void f_call(struct gen *g)
         i.modrm = 1;
         pick_mem_at(g, &i, t, 0);
         ins_emit(g, &i);
-        uint32_t next = (uint32_t)(G_CODE + g->len);
+        uint32_t next = (uint32_t)(g->base + g->len);
         memcpy(g->code + pos, &next, 4);
         if (form == 4)
             g->val[VMP_RSP] -= 8;
@@ -1596,7 +1596,7 @@ static void f_call(struct gen *g)
     put(g, 0x8D);
     put(g, (uint8_t)(0x05 | (r & 7) << 3));
     putn(g, d, 4);
-    g->val[r] = G_CODE + g->len + d;
+    g->val[r] = g->base + g->len + d;
     g->known |= 1u << r;
     if (r >= 8)
         put(g, 0x41);
@@ -1926,6 +1926,9 @@ void gen_stream(struct gen *g, uint64_t seed, uint64_t idx)
     g->gpr0[VMP_RSP] = g->val[VMP_RSP] = G_DATA + 0x400 + rn(g, G_DATA_SIZE - 0x800);
     g->known = 0xFFFF;
     g->df = pct(g, 20);
+    /* where the stream starts: sometimes just below a page boundary, so
+     * instructions straddle two code pages */
+    g->base = G_CODE + (pct(g, 20) ? 0x1000 - 1 - rn(g, 64) : rn(g, 0x800));
     g->rflags0 = 0x202 | (rnd(g) & ST_ALL) | (uint64_t)g->df << 10;
     for (unsigned k = 0; k < G_DATA_SIZE; k += 8) {
         uint64_t v = pct(g, 10) ? 0 : pct(g, 10) ? rval(g) : rnd(g);

@@ -37,6 +37,7 @@ struct gen {
     uint64_t rng;
     /* the stream */
     uint8_t code[G_CODE_SIZE];
+    uint64_t base; /* the stream's first byte's address (in the code area) */
     unsigned len;
     unsigned nunits;
     unsigned unit_end[GEN_MAX_UNITS];   /* code offset after unit i */
