@@ -3,3 +3,5 @@
 CHECK_SCRIPTS += tests/guests/run_emu.sh
 # --accel kvm|emu|auto: flag errors, auto's choice and its log line.
 CHECK_SCRIPTS += tests/emu/accel.sh
+# Exit statuses under --accel emu (the guest of tests/vmm/exits.sh).
+CHECK_SCRIPTS += tests/emu/exits.sh
