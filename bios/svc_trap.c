@@ -226,6 +226,17 @@ const uint8_t *vmp_bios_rom_image(const struct vmp_bios *b)
     return b->rom;
 }
 
+int vmp_bios_map_rom(struct vmp_bios *b, struct vmp_mem *mem)
+{
+    int r = vmp_mem_add(mem, VMP_BIOS_ROM_BASE, VMP_BIOS_ROM_SIZE, b->rom, VMP_MEM_READONLY);
+    if (r < 0)
+        return r;
+    r = vmp_mem_add(mem, VMP_BIOS_ROM_ALIAS, VMP_BIOS_ROM_SIZE, b->rom, VMP_MEM_READONLY);
+    if (r < 0)
+        vmp_mem_remove(mem, VMP_BIOS_ROM_BASE);
+    return r;
+}
+
 void vmp_bios_get_stats(const struct vmp_bios *b, struct vmp_bios_stats *st)
 {
     *st = b->stats;

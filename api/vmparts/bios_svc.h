@@ -104,6 +104,10 @@ void vmp_bios_reset(struct vmp_bios *bios);
 
 /* The 64 KiB ROM image (constant for a given BIOS; owned by it). */
 const uint8_t *vmp_bios_rom_image(const struct vmp_bios *bios);
+/* Convenience: add the image to mem as read-only regions at
+ * VMP_BIOS_ROM_BASE and VMP_BIOS_ROM_ALIAS (vmp_mem_add's errors). A KVM
+ * backend then maps them as read-only memory slots like any region. */
+int vmp_bios_map_rom(struct vmp_bios *bios, struct vmp_mem *mem);
 
 /* Run the service the vCPU trapped from. 0 when handled; -EINVAL when
  * CS:IP is not one of the ROM's trap sites or the vCPU is not in real

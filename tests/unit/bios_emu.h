@@ -14,7 +14,6 @@
 
 struct bemu {
     uint8_t *ram;
-    uint8_t rom[VMP_BIOS_ROM_SIZE];
     uint8_t vga[0x8000];
     uint8_t *disk;
     struct vmp_mem *mem;
@@ -131,9 +130,8 @@ static inline int bemu_init(struct bemu *e, const uint8_t *boot, unsigned sector
     e->bios = vmp_bios_create(&e->env, &cfg);
     if (!e->bios)
         return -ENOMEM;
-    memcpy(e->rom, vmp_bios_rom_image(e->bios), sizeof(e->rom));
-    vmp_mem_add(e->mem, VMP_BIOS_ROM_BASE, VMP_BIOS_ROM_SIZE, e->rom, VMP_MEM_READONLY);
-    vmp_mem_add(e->mem, VMP_BIOS_ROM_ALIAS, VMP_BIOS_ROM_SIZE, e->rom, VMP_MEM_READONLY);
+    if (vmp_bios_map_rom(e->bios, e->mem) < 0)
+        return -EEXIST;
     vmp_x86_cpu_reset(&e->cpu);
     e->vcpu.ops = &bemu_vcpu_ops;
     e->vcpu.opaque = &e->cpu;

@@ -72,6 +72,13 @@ START_TEST(reset_to_boot_sector)
     ck_assert_uint_eq(e.vga[160], 'O');
     ck_assert_uint_eq(e.vga[162], 'K');
     ck_assert_uint_eq(e.traps, 4);
+    /* the ROM stayed as built (mapped read-only at both addresses) */
+    uint8_t b0[16], b1[16];
+    ck_assert_int_eq(vmp_mem_read(e.mem, 0xFFFF0, b0, 16), 0);
+    ck_assert_int_eq(vmp_mem_read(e.mem, 0xFFFFFFF0ull, b1, 16), 0);
+    ck_assert_int_eq(memcmp(b0, vmp_bios_rom_image(e.bios) + 0xFFF0, 16), 0);
+    ck_assert_int_eq(memcmp(b1, b0, 16), 0);
+    ck_assert_int_eq(vmp_bios_map_rom(e.bios, e.mem), -EEXIST);
     bemu_free(&e);
 }
 END_TEST
