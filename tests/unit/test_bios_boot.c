@@ -2,6 +2,8 @@
  * vol. 3 9.1.4), POST traps once, INT 19h loads the boot sector to
  * 0:7C00 (IBM PC/AT TR "BOOT_STRAP") and the boot sector calls the
  * services through the real stubs and IVT. */
+#include <stdio.h>
+#include <stdlib.h>
 #include "bios_emu.h"
 #include "helpers.h"
 
@@ -114,6 +116,58 @@ START_TEST(no_boot_signature)
 }
 END_TEST
 
+/* Third-party boot code against our INT 13h: SYSLINUX's MBR (mbr.bin,
+ * and altmbr.bin with the partition number at offset 1B7h) finds the
+ * active partition, loads its boot sector with INT 13h and enters it.
+ * The images come from the syslinux-common package
+ * (/usr/lib/syslinux/mbr, or $VMP_SYSLINUX_MBR_DIR); without them the test
+ * says so and checks nothing. */
+static int run_syslinux_mbr(const char *name, int altpart)
+{
+    const char *dir = getenv("VMP_SYSLINUX_MBR_DIR");
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir ? dir : "/usr/lib/syslinux/mbr", name);
+    uint8_t mbr[512] = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "bios_boot: %s not found, SYSLINUX MBR test skipped\n", path);
+        return -1;
+    }
+    size_t n = fread(mbr, 1, 440, f);
+    fclose(f);
+    ck_assert_uint_ge(n, 400);
+    uint8_t *p = mbr + 446; /* partition 1: active, FAT32 LBA, at 2048 */
+    p[0] = 0x80;
+    p[4] = 0x0C;
+    p[9] = 0x08;
+    p[13] = 0x10;
+    if (altpart)
+        mbr[0x1B7] = (uint8_t)altpart;
+    mbr[510] = 0x55;
+    mbr[511] = 0xAA;
+    struct bemu *e = malloc(sizeof(*e));
+    ck_assert_int_eq(bemu_init(e, mbr, 8192), 0);
+    uint8_t *vbr = e->disk + 2048 * 512;
+    make_boot(vbr, hello, sizeof(hello));
+    bemu_run(e, NULL, 10000000);
+    int exit_code = e->debug_exit;
+    ck_assert_ptr_nonnull(strstr(e->out, "OK"));
+    bemu_free(e);
+    free(e);
+    return exit_code;
+}
+
+START_TEST(syslinux_mbr)
+{
+    int r = run_syslinux_mbr("mbr.bin", 0);
+    if (r >= 0)
+        ck_assert_int_eq(r, 0x80 + 1); /* VBR entered with DL = 80h */
+    r = run_syslinux_mbr("altmbr.bin", 1);
+    if (r >= 0)
+        ck_assert_int_eq(r, 0x80 + 1);
+}
+END_TEST
+
 Suite *bios_boot_suite(void)
 {
     Suite *s = suite_create("bios_boot");
@@ -121,6 +175,7 @@ Suite *bios_boot_suite(void)
     tcase_add_test(tc, reset_to_boot_sector);
     tcase_add_test(tc, boot_sector_reads_disk);
     tcase_add_test(tc, no_boot_signature);
+    tcase_add_test(tc, syslinux_mbr);
     suite_add_tcase(s, tc);
     return s;
 }
