@@ -33,6 +33,7 @@
 #define BP_EXT_RAMDISK_IMAGE 0x0C0
 #define BP_EXT_RAMDISK_SIZE 0x0C4
 #define BP_EXT_CMD_LINE_PTR 0x0C8
+#define BP_ACPI_RSDP_ADDR 0x070
 #define BP_E820_ENTRIES 0x1E8
 #define BP_E820_TABLE 0x2D0
 
@@ -292,6 +293,8 @@ static int load_linux(struct vmp_mem *mem, const void *image, size_t size,
     vmp_st32(bp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(initrd_addr >> 32));
     vmp_st32(bp + BP_EXT_RAMDISK_SIZE,
              (uint32_t)((initrd_addr ? (uint64_t)cfg->initrd_size : 0) >> 32));
+    if (version >= 0x020E && cfg->acpi_rsdp)
+        vmp_st64(bp + BP_ACPI_RSDP_ADDR, cfg->acpi_rsdp);
     bp[BP_E820_ENTRIES] = (uint8_t)n;
     for (int i = 0; i < n; i++) {
         uint8_t *p = bp + BP_E820_TABLE + 20 * i;

@@ -108,6 +108,46 @@ void vmp_machine_unlock(struct vmp_machine *m)
     pthread_mutex_unlock(&m->lock);
 }
 
+/* --- firmware tables --- */
+
+/* ACPI tables for the board (MADT with the LAPICs and the IOAPIC, FADT
+ * with the PM block and 0xCF9 reset, HPET, MCFG, a DSDT with the ISA
+ * devices and PCI routing) at the top of RAM below the PCI hole, and the
+ * E820 map that reserves them. Linux gets the RSDP through boot_params. */
+#define ACPI_AREA (128u * 1024u)
+
+static int build_tables(struct vmp_machine *m, struct vmp_e820_entry *map, size_t max,
+                        size_t *count, uint64_t *rsdp)
+{
+    struct vmp_acpi_config ac;
+    vmp_acpi_config_default(&ac, m->ncpus);
+    ac.hpet_block_id = VMP_HPET_ID;
+    ac.hpet_min_tick = VMP_HPET_MIN_TICK;
+    ac.devices = VMP_ACPI_DEV_COM1 | VMP_ACPI_DEV_RTC | VMP_ACPI_DEV_PIT | VMP_ACPI_DEV_PIC |
+                 VMP_ACPI_DEV_HPET;
+    uint64_t base = (m->low_end - ACPI_AREA) & ~0xFFFFull;
+    struct vmp_acpi_tables t;
+    int r = vmp_acpi_build(&ac, base, ACPI_AREA, &t);
+    if (r == 0)
+        r = vmp_acpi_install(&t, m->mem);
+    if (r < 0)
+        return vmp_err("ACPI tables: %s", vmp_strerror(r));
+    struct vmp_e820_builder b;
+    vmp_e820_init(&b);
+    r = vmp_e820_add_ram(&b, m->ram_size, m->low_end);
+    if (r == 0)
+        r = vmp_e820_add(&b, 0xA0000, 0x60000, VMP_E820_RESERVED);
+    if (r == 0)
+        r = vmp_e820_add_acpi(&b, &t);
+    int n = r < 0 ? r : vmp_e820_finish(&b, map, max);
+    *rsdp = t.rsdp_addr;
+    vmp_acpi_tables_free(&t);
+    if (n < 0)
+        return vmp_err("E820 map: %s", vmp_strerror(n));
+    *count = (size_t)n;
+    return 0;
+}
+
 /* --- loading --- */
 
 static int load_guest(struct vmp_machine *m, struct vmp_boot_entry *entry)
@@ -157,12 +197,20 @@ static int load_guest(struct vmp_machine *m, struct vmp_boot_entry *entry)
             vmp_err("--module is for Multiboot kernels; %s is a Linux bzImage", c->kernel);
             goto out;
         }
+        struct vmp_e820_entry map[VMP_E820_BUILDER_MAX];
+        size_t nmap = 0;
+        uint64_t rsdp = 0;
+        if (m->ram_size >= 4 * ACPI_AREA && build_tables(m, map, VMP_E820_BUILDER_MAX, &nmap, &rsdp) < 0)
+            goto out;
         struct vmp_boot_config bc = {
             .cmdline = c->append,
             .initrd = initrd,
             .initrd_size = ilen,
             .modules = mods,
             .module_count = nm,
+            .e820 = nmap ? map : NULL,
+            .e820_count = nmap,
+            .acpi_rsdp = rsdp,
         };
         r = -1;
         if (kind == VMP_IMAGE_BZIMAGE && !c->no_decompress) {

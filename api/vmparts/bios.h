@@ -108,6 +108,9 @@ struct vmp_boot_config {
     /* Memory map given to the guest; NULL means vmp_e820_from_mem(). */
     const struct vmp_e820_entry *e820;
     size_t e820_count;
+    /* Linux: the ACPI RSDP's address for boot_params.acpi_rsdp_addr
+     * (protocol 2.14+); 0 = let the kernel search for it. */
+    uint64_t acpi_rsdp;
 };
 
 enum vmp_image_kind {
