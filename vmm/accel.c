@@ -12,8 +12,10 @@
 #include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -65,7 +67,12 @@ static const struct vmp_accel *choose_auto(char *why, size_t len)
         snprintf(why, len, "no usable KVM: %s: %s", dev, strerror(errno));
         return &vmp_accel_emu;
     }
+    int api = ioctl(fd, KVM_GET_API_VERSION, 0);
     close(fd);
+    if (api != KVM_API_VERSION) {
+        snprintf(why, len, "no usable KVM: %s is not a KVM device", dev);
+        return &vmp_accel_emu;
+    }
     if (access("/sys/module/kvm_pvm", F_OK) == 0) {
         snprintf(why, len,
                  "KVM here is PVM: guest kernel code would run at ~1.6 M instr/s");
