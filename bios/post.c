@@ -203,6 +203,8 @@ void bios_post(struct vmp_bios *b)
     vmp_bios_reset(b);
     if (b->cfg.set_a20)
         b->cfg.set_a20(b->cfg.opaque, true);
+    if (b->e820_derived)
+        bios_derive_e820(b);
     setup_ivt(b);
     setup_bda(b);
     setup_ticks(b);

@@ -77,6 +77,7 @@ struct vmp_bios {
     struct vmp_bios_config cfg;
     struct vmp_e820_entry e820[BIOS_E820_MAX];
     size_t e820_count;
+    bool e820_derived;           /* no map in the config: from RAM */
     struct bios_geom geom[VMP_BIOS_MAX_DISKS];
     uint8_t rom[VMP_BIOS_ROM_SIZE];
     uint16_t site[TRAP_COUNT];   /* ROM offset of each trap's OUT */
@@ -167,6 +168,7 @@ uint8_t bios_cmos_read(struct vmp_bios *b, uint8_t reg);
 void bios_cmos_write(struct vmp_bios *b, uint8_t reg, uint8_t v);
 
 void bios_rom_build(struct vmp_bios *b);
+void bios_derive_e820(struct vmp_bios *b);
 void bios_geom_init(struct bios_geom *g, uint64_t sectors);
 
 /* Services (bios/svc_*.c). */

@@ -137,6 +137,33 @@ void bios_geom_init(struct bios_geom *g, uint64_t sectors)
     g->cyls = (uint32_t)(cyls > 1024 ? 1024 : cyls);
 }
 
+/* The memory map from the RAM regions (read-only ones, like the ROM,
+ * become reserved entries), with the EBDA carved out of low RAM. Done at
+ * create and again at every POST, so regions added later (the ROM through
+ * vmp_bios_map_rom) are in it. */
+void bios_derive_e820(struct vmp_bios *b)
+{
+    struct vmp_e820_entry tmp[BIOS_E820_MAX - 1];
+    int n = vmp_e820_from_mem(b->env.mem, tmp, BIOS_E820_MAX - 1);
+    size_t k = 0;
+    for (int i = 0; i < n && k <= BIOS_E820_MAX - 3; i++) {
+        struct vmp_e820_entry e = tmp[i];
+        uint64_t end = e.addr + e.size;
+        if (e.type == VMP_E820_RAM && e.addr < VMP_BIOS_EBDA && end > VMP_BIOS_EBDA) {
+            b->e820[k++] = (struct vmp_e820_entry){e.addr, VMP_BIOS_EBDA - e.addr,
+                                                   VMP_E820_RAM};
+            uint64_t rend = end < 0xA0000 ? end : 0xA0000;
+            b->e820[k++] = (struct vmp_e820_entry){VMP_BIOS_EBDA, rend - VMP_BIOS_EBDA,
+                                                   VMP_E820_RESERVED};
+            if (end > 0xA0000)
+                b->e820[k++] = (struct vmp_e820_entry){0xA0000, end - 0xA0000, VMP_E820_RAM};
+        } else {
+            b->e820[k++] = e;
+        }
+    }
+    b->e820_count = k;
+}
+
 struct vmp_bios *vmp_bios_create(const struct vmp_env *env,
                                  const struct vmp_bios_config *cfg)
 {
@@ -175,29 +202,8 @@ struct vmp_bios *vmp_bios_create(const struct vmp_env *env,
         memcpy(b->e820, b->cfg.e820, n * sizeof(b->e820[0]));
         b->e820_count = n;
     } else {
-        /* Derived from the RAM regions; the EBDA comes out of low RAM. */
-        struct vmp_e820_entry tmp[BIOS_E820_MAX - 1];
-        int n = vmp_e820_from_mem(env->mem, tmp, BIOS_E820_MAX - 1);
-        size_t k = 0;
-        for (int i = 0; i < n; i++) {
-            struct vmp_e820_entry e = tmp[i];
-            uint64_t end = e.addr + e.size;
-            if (e.type == VMP_E820_RAM && e.addr < VMP_BIOS_EBDA && end > VMP_BIOS_EBDA) {
-                b->e820[k++] = (struct vmp_e820_entry){e.addr, VMP_BIOS_EBDA - e.addr,
-                                                       VMP_E820_RAM};
-                uint64_t rend = end < 0xA0000 ? end : 0xA0000;
-                b->e820[k++] = (struct vmp_e820_entry){VMP_BIOS_EBDA, rend - VMP_BIOS_EBDA,
-                                                       VMP_E820_RESERVED};
-                if (end > 0xA0000)
-                    b->e820[k++] = (struct vmp_e820_entry){0xA0000, end - 0xA0000,
-                                                           VMP_E820_RAM};
-            } else if (k < BIOS_E820_MAX) {
-                b->e820[k++] = e;
-            }
-            if (k > BIOS_E820_MAX - 3)
-                break;
-        }
-        b->e820_count = k;
+        b->e820_derived = true;
+        bios_derive_e820(b);
     }
     /* The config's pointers are not kept beyond what was copied. */
     b->cfg.e820 = NULL;

@@ -254,6 +254,19 @@ START_TEST(int15_e820_derived)
     ck_assert_uint_eq(bfx_rd32(&f, 0x8000), 0x9FC00);
     ck_assert_uint_eq(bfx_rd32(&f, 0x8008), 0x400);
     ck_assert_uint_eq(bfx_rd32(&f, 0x8010), 2);
+    /* The ROM, mapped read-only after the BIOS was created, is a reserved
+     * entry after POST. */
+    bool rom = false;
+    uint32_t ebx = 0;
+    do {
+        f.cpu.regs.gpr[VMP_RDI] = 0;
+        call(&f, 0x15, 0xE820, ebx, 20, 0x534D4150);
+        if (bfx_rd32(&f, 0x8000) == 0xF0000 && bfx_rd32(&f, 0x8008) == 0x10000 &&
+            bfx_rd32(&f, 0x8010) == 2)
+            rom = true;
+        ebx = (uint32_t)f.cpu.regs.gpr[VMP_RBX];
+    } while (ebx);
+    ck_assert(rom);
     bfx_free(&f);
 }
 END_TEST
