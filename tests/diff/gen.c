@@ -305,6 +305,9 @@ static void ins_emit(struct gen *g, struct ins *i)
  * 16..19 = AH, CH, DH, BH (no REX allowed). g_low: the unit uses AH..BH,
  * so no register above 7 and no REX. */
 static int g_low;
+/* BT with a register bit offset moves the address inside the address-size
+ * arithmetic: with 67h it would wrap below a segment base. */
+static int g_noa32;
 
 static unsigned breg_gpr(unsigned c) { return c < 16 ? c : c - 16; }
 static unsigned breg_field(unsigned c) { return c < 16 ? c : c - 12; }
@@ -361,7 +364,7 @@ static void pick_mem_at(struct gen *g, struct ins *i, uint64_t target, int free)
     }
     uint64_t off = target - segbase; /* the effective address wanted */
     /* 32-bit addressing wraps the effective address, not base + EA */
-    m->a32 = pct(g, 12) && off <= 0xffffffffull;
+    m->a32 = pct(g, 12) && off <= 0xffffffffull && !g_noa32;
     if (m->a32)
         pfx(i, 0x67);
     m->target = off;
@@ -525,6 +528,7 @@ static void begin(struct gen *g, unsigned size)
 {
     g_low = size == 1 && pct(g, 25);
     g_lock = 0;
+    g_noa32 = 0;
 }
 
 /* ---- families --------------------------------------------------------------- */
@@ -925,6 +929,7 @@ static void f_bt(struct gen *g)
                 g_lock |= 1u << r;
             }
             i.reg = r;
+            g_noa32 = 1;
             uint64_t t = G_DATA + 64 + rn(g, G_DATA_SIZE - 128 - size);
             pick_mem_at(g, &i, t, 0);
         } else {
