@@ -39,6 +39,19 @@ expect "reset via port 0x92" 4 "guest INIT reset" --append port92
 expect "triple fault" 4 "triple fault" --append triple
 expect "timeout" 8 "timeout after 0.5 s" --append hang --timeout 0.5
 
+# The JSON machine description says what the flags say, and flags given
+# as well override it.
+printf '{ "kernel": "%s", "append": "exit=5", "mem": 32, "smp": 2, "serial": "none", "accel": "kvm" }' \
+    "$G" > "$tmp/m.json"
+"$VMP" --config "$tmp/m.json" < /dev/null > /dev/null 2> "$tmp/err"
+rc=$?
+if [ "$rc" -eq 11 ]; then echo "ok: JSON config: status $rc"; else
+    echo "FAIL: JSON config: status $rc (want 11)"; sed 's/^/  /' "$tmp/err"; status=1; fi
+"$VMP" --config "$tmp/m.json" --append exit=6 < /dev/null > /dev/null 2> "$tmp/err"
+rc=$?
+if [ "$rc" -eq 13 ]; then echo "ok: flag overrides JSON: status $rc"; else
+    echo "FAIL: flag overrides JSON: status $rc (want 13)"; sed 's/^/  /' "$tmp/err"; status=1; fi
+
 # SIGINT (what Ctrl-C sends) and SIGTERM end the run with status 130.
 for sig in INT TERM; do
     "$VMP" --accel kvm --kernel "$G" --serial none --mem 32M --append hang < /dev/null \
