@@ -5,3 +5,8 @@ CHECK_SCRIPTS += tests/guests/run_emu.sh
 CHECK_SCRIPTS += tests/emu/accel.sh
 # Exit statuses under --accel emu (the guest of tests/vmm/exits.sh).
 CHECK_SCRIPTS += tests/emu/exits.sh
+
+# Slow and opt-in: Debian's kernel under --accel emu, and how far it gets.
+check-linux-emu: all
+	@BUILD=$(BUILD) sh tests/emu/linux.sh
+.PHONY: check-linux-emu
