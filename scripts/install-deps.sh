@@ -3,7 +3,8 @@
 # nothing and changes nothing when all are present.
 set -e
 PKGS="build-essential clang pkg-config check libsubunit-dev libpci-dev \
-libcjson-dev liblzma-dev afl++ libclang-rt-14-dev llvm acpica-tools dmidecode"
+libcjson-dev liblzma-dev afl++ libclang-rt-14-dev llvm acpica-tools dmidecode \
+syslinux-common"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
