@@ -157,6 +157,10 @@ void vmp_board_console_input(struct vmp_machine *m, const uint8_t *buf, size_t l
     console_flush(m);
 }
 
+void vmp_board_console_putc(struct vmp_machine *m, uint8_t c) { console_tx(m, c); }
+struct vmp_rtc *vmp_board_rtc(struct vmp_machine *m) { return m->board->rtc; }
+struct vmp_space *vmp_board_pci_cfg(struct vmp_machine *m) { return m->board->pcicfg; }
+
 bool vmp_board_console_wants_input(struct vmp_machine *m)
 {
     struct vmp_board *b = m->board;

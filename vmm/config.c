@@ -32,6 +32,9 @@ void vmp_config_free(struct vmp_config *c)
         free(c->modules[i]);
     free(c->accel);
     free(c->serial_path);
+    for (unsigned i = 0; i < c->ndisks; i++)
+        free(c->disks[i]);
+    free(c->dump_acpi);
     memset(c, 0, sizeof *c);
 }
 
@@ -39,6 +42,7 @@ void vmp_usage(FILE *f)
 {
     fprintf(f,
             "usage: vmp --kernel FILE [options]\n"
+            "       vmp --disk FILE[,readonly] [options]   (boots through the BIOS)\n"
             "  --kernel FILE      Linux bzImage, Multiboot ELF kernel, or (with\n"
             "                     --load-addr) a flat binary\n"
             "  --initrd FILE      initial ramdisk (Linux)\n"
@@ -56,12 +60,17 @@ void vmp_usage(FILE *f)
             "  --timeout SECONDS  stop the guest after this long (status %d)\n"
             "  --no-decompress    boot a bzImage through its own decompressor (by\n"
             "                     default vmp decompresses xz kernels itself)\n"
+            "  --disk FILE[,readonly]  raw disk image (whole 512-byte sectors), BIOS\n"
+            "                     disk 0x80, 0x81, ... (repeatable, at most %d); without\n"
+            "                     --kernel, vmp boots the first one through the BIOS\n"
+            "  --dump-acpi DIR    write the machine's ACPI tables to DIR/*.dat and exit\n"
             "  --config FILE      JSON machine description (flags override it)\n"
             "  --help, --version\n"
             "Exit status: (v << 1) | 1 when the guest writes v to port 0xF4; %d on\n"
             "power off (ACPI S5); %d on bad usage or an image that cannot load; %d on\n"
             "guest reset; %d on a KVM/host failure; %d on SIGINT/SIGTERM.\n",
-            VMP_CFG_MAX_MODULES, VMP_CFG_MAX_CPUS, VMP_EXIT_TIMEOUT, VMP_EXIT_POWEROFF,
+            VMP_CFG_MAX_MODULES, VMP_CFG_MAX_CPUS, VMP_EXIT_TIMEOUT, VMP_CFG_MAX_DISKS,
+            VMP_EXIT_POWEROFF,
             VMP_EXIT_USAGE, VMP_EXIT_RESET, VMP_EXIT_INTERNAL, VMP_EXIT_SIGNAL);
 }
 
@@ -153,6 +162,16 @@ static int add_module(struct vmp_config *c, const char *where, const char *s)
     return 0;
 }
 
+static int add_disk(struct vmp_config *c, const char *where, const char *s)
+{
+    if (!*s || *s == ',')
+        return vmp_err("%s: '%s': give FILE or FILE,readonly", where, s);
+    if (c->ndisks == VMP_CFG_MAX_DISKS)
+        return vmp_err("%s: at most %d disks", where, VMP_CFG_MAX_DISKS);
+    c->disks[c->ndisks++] = strdup(s);
+    return 0;
+}
+
 static int set_load_addr(struct vmp_config *c, const char *where, const char *s)
 {
     char *end;
@@ -234,6 +253,22 @@ int vmp_config_load_json(struct vmp_config *c, const char *path)
                 else
                     r = add_module(c, where, m->valuestring);
             }
+        } else if (!strcmp(k, "disks")) {
+            if (!cJSON_IsArray(v)) {
+                r = vmp_err("%s: must be an array of strings", where);
+                break;
+            }
+            int i = 0;
+            for (const cJSON *d = v->child; d && r == 0; d = d->next, i++) {
+                snprintf(where, sizeof where, "%s: $.disks[%d]", path, i);
+                if (!cJSON_IsString(d))
+                    r = vmp_err("%s: must be a string", where);
+                else
+                    r = add_disk(c, where, d->valuestring);
+            }
+        } else if (!strcmp(k, "dump_acpi")) {
+            if ((r = json_string(path, k, v, &s)) == 0)
+                set_str(&c->dump_acpi, s);
         } else if (!strcmp(k, "mem")) {
             if (cJSON_IsNumber(v)) {
                 char buf[64];
@@ -297,7 +332,7 @@ out:
 enum {
     OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_MODULE, OPT_MEM, OPT_SMP, OPT_ACCEL,
     OPT_SERIAL, OPT_CONFIG, OPT_LOAD_ADDR, OPT_TIMEOUT, OPT_HELP, OPT_VERSION,
-    OPT_NO_DECOMPRESS,
+    OPT_NO_DECOMPRESS, OPT_DISK, OPT_DUMP_ACPI,
 };
 
 static const struct option options[] = {
@@ -313,6 +348,8 @@ static const struct option options[] = {
     {"load-addr", required_argument, 0, OPT_LOAD_ADDR},
     {"timeout", required_argument, 0, OPT_TIMEOUT},
     {"no-decompress", no_argument, 0, OPT_NO_DECOMPRESS},
+    {"disk", required_argument, 0, OPT_DISK},
+    {"dump-acpi", required_argument, 0, OPT_DUMP_ACPI},
     {"help", no_argument, 0, OPT_HELP},
     {"version", no_argument, 0, OPT_VERSION},
     {0, 0, 0, 0},
@@ -360,6 +397,8 @@ int vmp_config_parse(struct vmp_config *c, int argc, char **argv)
         case OPT_HELP: c->help = true; break;
         case OPT_VERSION: c->version = true; break;
         case OPT_NO_DECOMPRESS: c->no_decompress = true; break;
+        case OPT_DISK: r = add_disk(c, "--disk", optarg); break;
+        case OPT_DUMP_ACPI: set_str(&c->dump_acpi, optarg); break;
         case ':': r = vmp_err("%s needs an argument", argv[optind - 1]); break;
         default: r = vmp_err("unknown option '%s' (see --help)", argv[optind - 1]); break;
         }
@@ -370,7 +409,7 @@ int vmp_config_parse(struct vmp_config *c, int argc, char **argv)
         return vmp_err("unexpected argument '%s' (see --help)", argv[optind]);
     if (c->help || c->version)
         return 0;
-    if (!c->kernel)
-        return vmp_err("no kernel: give --kernel FILE (see --help)");
+    if (!c->kernel && !c->ndisks && !c->dump_acpi)
+        return vmp_err("no kernel or disk: give --kernel FILE or --disk FILE (see --help)");
     return 0;
 }

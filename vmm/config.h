@@ -10,6 +10,7 @@
 
 #define VMP_CFG_MAX_MODULES 16
 #define VMP_CFG_MAX_CPUS 64
+#define VMP_CFG_MAX_DISKS 4
 #define VMP_CFG_MIN_MEM (2ull << 20)
 #define VMP_CFG_MAX_MEM (1ull << 40)
 
@@ -28,6 +29,9 @@ struct vmp_config {
     uint64_t load_addr;
     double timeout;     /* seconds, 0 = none */
     bool no_decompress; /* let a bzImage decompress itself */
+    char *disks[VMP_CFG_MAX_DISKS]; /* "FILE" or "FILE,readonly": BIOS disks 0x80.. */
+    unsigned ndisks;
+    char *dump_acpi;    /* --dump-acpi DIR: write the ACPI tables and exit */
     bool help, version;
 };
 

@@ -50,6 +50,7 @@ struct emu_cpu {
     atomic_bool kicked;   /* end the current slice: events to look at */
     uint64_t cr8_synced;  /* CR8 as last exchanged with the LAPIC's TPR */
     uint64_t insns;       /* instructions retired */
+    bool bios_trap;       /* the last instruction was an OUT to the BIOS trap port */
 };
 
 struct vmp_emu {
@@ -116,9 +117,16 @@ static int e_read_phys(void *ctx, uint64_t gpa, void *buf, unsigned len)
 static int e_write_phys(void *ctx, uint64_t gpa, const void *buf, unsigned len)
 {
     struct emu_cpu *c = ctx;
-    uint8_t *p = ram_ptr(c->m, gpa, len);
-    if (p) {
-        memcpy(p, buf, len);
+    struct vmp_machine *m = c->m;
+    if ((gpa < 0xA0000 && len <= 0xA0000 - gpa) ||
+        (gpa >= 0x100000 && gpa < m->low_end && len <= m->low_end - gpa)) {
+        memcpy(m->ram + gpa, buf, len);
+        return 0;
+    }
+    /* Other memory regions: vmp_mem_write refuses read-only ones (the BIOS
+     * ROM), and the write is dropped, as on KVM's read-only slots. */
+    if (vmp_mem_is_backed(m->mem, gpa, len)) {
+        (void)vmp_mem_write(m->mem, gpa, buf, len);
         return 0;
     }
     uint8_t tmp[4096];
@@ -144,6 +152,10 @@ static int e_io_out(void *ctx, uint16_t port, unsigned size, uint32_t val)
 {
     struct emu_cpu *c = ctx;
     struct vmp_machine *m = c->m;
+    if (port == VMP_BIOS_TRAP_PORT && vmp_firmware_active(m)) {
+        c->bios_trap = true; /* served once the OUT has retired */
+        return 0;
+    }
     vmp_machine_lock(m);
     vmp_space_write(m->pio, port, val, size);
     refresh_irq(c);
@@ -350,6 +362,16 @@ static void run_slice(struct emu_cpu *c, unsigned n)
         int rc = vmp_x86_step(&c->x, &emu_ops, c);
         if (rc == VMP_X86_OK) {
             done++;
+            if (c->bios_trap) {
+                c->bios_trap = false;
+                vmp_machine_lock(c->m);
+                vmp_firmware_trap(c->m, c->index);
+                refresh_irq(c);
+                vmp_machine_unlock(c->m);
+                if (c->x.halted || atomic_load_explicit(&c->kicked, memory_order_relaxed))
+                    break;
+                continue;
+            }
             if (c->x.cr8 != c->cr8_synced)
                 break; /* MOV CR8: the LAPIC's TPR must follow now */
             continue;

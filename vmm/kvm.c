@@ -400,6 +400,11 @@ static void do_pio(struct vmp_cpu *c)
     struct kvm_run *run = c->run;
     uint8_t *p = (uint8_t *)run + run->io.data_offset;
     unsigned size = run->io.size;
+    if (run->io.port == VMP_BIOS_TRAP_PORT && run->io.direction == KVM_EXIT_IO_OUT &&
+        vmp_firmware_active(c->m)) {
+        vmp_firmware_trap(c->m, c->index); /* RIP at the OUT; KVM_RUN completes it */
+        return;
+    }
     for (uint32_t i = 0; i < run->io.count; i++, p += size) {
         if (run->io.direction == KVM_EXIT_IO_OUT) {
             uint64_t v = 0;

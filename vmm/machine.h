@@ -13,6 +13,7 @@
 struct vmp_kvm;
 struct vmp_emu;
 struct vmp_board;
+struct vmp_firmware;
 struct vmp_machine;
 
 /* A backend (accel.c): KVM or the emulator, behind the same calls. */
@@ -51,6 +52,7 @@ struct vmp_machine {
     const struct vmp_accel *accel; /* chosen by vmp_accel_choose */
     struct vmp_kvm *kvm;
     struct vmp_emu *emu;
+    struct vmp_firmware *fw; /* BIOS boot (firmware.c); NULL with --kernel */
     unsigned ncpus;
 
     /* Event loop. */
@@ -98,6 +100,24 @@ void vmp_board_mmio(struct vmp_machine *m, unsigned cpu, uint64_t addr, uint8_t 
 /* 0, or -1 to raise #GP. */
 int vmp_board_msr(struct vmp_machine *m, unsigned cpu, uint32_t msr, uint64_t *value,
                   bool write);
+
+/* For the BIOS (firmware.c): COM1's console output, the RTC's CMOS, PCI
+ * configuration space. */
+void vmp_board_console_putc(struct vmp_machine *m, uint8_t c);
+struct vmp_rtc *vmp_board_rtc(struct vmp_machine *m);
+struct vmp_space *vmp_board_pci_cfg(struct vmp_machine *m);
+
+/* --- firmware.c: booting from disk through the virtual BIOS --- */
+/* Open cfg->disks, create the BIOS with the board's hooks and tables, map
+ * its ROM (before the backend makes memory slots). -1 after a message. */
+int vmp_firmware_create(struct vmp_machine *m);
+void vmp_firmware_destroy(struct vmp_machine *m);
+bool vmp_firmware_active(const struct vmp_machine *m);
+/* A guest OUT to VMP_BIOS_TRAP_PORT (0x500) from vCPU cpu; lock held. */
+void vmp_firmware_trap(struct vmp_machine *m, unsigned cpu);
+void vmp_firmware_stats(const struct vmp_machine *m, uint64_t *traps);
+/* --dump-acpi: the board's ACPI tables as DIR/<signature>.dat. */
+int vmp_firmware_dump_acpi(struct vmp_machine *m, const char *dir);
 
 /* --- kvm.c: the KVM backend --- */
 int vmp_kvm_create(struct vmp_machine *m);

@@ -403,16 +403,23 @@ int main(int argc, char **argv)
         status = VMP_EXIT_INTERNAL;
         goto out;
     }
-    /* Files first: a bad image is a usage error whether or not KVM works. */
+    if (cfg.dump_acpi) {
+        status = vmp_firmware_dump_acpi(&m, cfg.dump_acpi) < 0 ? VMP_EXIT_USAGE : 0;
+        goto out;
+    }
+    /* Files first: a bad image is a usage error whether or not KVM works.
+     * Without --kernel the BIOS boots disk 0x80 from the reset vector; the
+     * ROM is mapped before the backend makes its memory slots. */
     struct vmp_boot_entry entry;
-    if (load_guest(&m, &entry) < 0)
+    if (cfg.kernel ? load_guest(&m, &entry) < 0 : vmp_firmware_create(&m) < 0)
         goto out;
     if (vmp_accel_choose(&m) < 0 || m.accel->create(&m) < 0 || vmp_board_create_cpus(&m) < 0) {
         status = VMP_EXIT_INTERNAL;
         goto out;
     }
     struct vmp_vcpu bsp = m.accel->vcpu(&m, 0);
-    int r = vmp_boot_setup_vcpu(m.mem, &entry, &bsp);
+    /* BIOS boot: both backends create the vCPU in its power-on state. */
+    int r = cfg.kernel ? vmp_boot_setup_vcpu(m.mem, &entry, &bsp) : 0;
     if (r < 0) {
         vmp_err("cannot set up the boot vCPU: %s", vmp_strerror(r));
         status = VMP_EXIT_INTERNAL;
@@ -436,6 +443,7 @@ out:
     restore_tty();
     vmp_kvm_destroy(&m);
     vmp_emu_destroy(&m);
+    vmp_firmware_destroy(&m);
     vmp_board_destroy(&m);
     vmp_clock_destroy(m.clock);
     int fds[] = {m.epoll_fd, m.timer_fd, m.wake_fd, m.signal_fd};

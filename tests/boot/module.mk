@@ -1,0 +1,5 @@
+# Booting through the virtual BIOS (vmm/firmware.c). `make check` runs
+# tests/boot/bootsector.sh (a hand-written boot sector under both backends,
+# --disk errors) and tests/boot/dump_acpi.sh (vmp --dump-acpi with iasl).
+CHECK_SCRIPTS += tests/boot/bootsector.sh tests/boot/dump_acpi.sh
+
