@@ -48,6 +48,10 @@ int vmp_pit_attach_port61(struct vmp_pit *pit, struct vmp_space *pio, uint64_t p
 /* Drive a channel's GATE input (channel 2's is also port 0x61 bit 0). */
 void vmp_pit_set_gate(struct vmp_pit *pit, unsigned channel, bool level);
 bool vmp_pit_get_out(struct vmp_pit *pit, unsigned channel);
+/* Cut IRQ0 off (driven low) while masked, as a chipset does while the HPET
+ * is in legacy replacement mode (vmp_hpet_config.legacy_changed). Board
+ * wiring, not saved. */
+void vmp_pit_mask_irq(struct vmp_pit *pit, bool masked);
 /* Speaker: true when OUT2 is gated to it (port 0x61 bits 0 and 1); *hz is
  * the square-wave frequency when channel 2 runs in mode 3, else 0. */
 bool vmp_pit_speaker(struct vmp_pit *pit, uint32_t *hz);
@@ -165,6 +169,9 @@ int vmp_rtc_attach(struct vmp_rtc *rtc, struct vmp_space *pio, uint64_t base);
 uint8_t vmp_rtc_cmos_read(struct vmp_rtc *rtc, unsigned index);
 void vmp_rtc_cmos_write(struct vmp_rtc *rtc, unsigned index, uint8_t value);
 bool vmp_rtc_nmi_masked(const struct vmp_rtc *rtc);
+/* Cut IRQ8 off while masked (HPET legacy replacement); board wiring, not
+ * saved. Register C still reports IRQF. */
+void vmp_rtc_mask_irq(struct vmp_rtc *rtc, bool masked);
 /* Set or read the time as seconds since 1970 (in the current BCD/binary
  * and 12/24-hour format, century byte included). get returns -1 when the
  * registers do not hold a valid date. */
@@ -204,7 +211,8 @@ struct vmp_hpet_config {
     struct vmp_msi_sink msi;            /* FSB delivery */
     uint32_t route_cap;                 /* 0: VMP_HPET_ROUTE_CAP */
     /* Legacy replacement switched on or off: the board should then stop
-     * (or resume) routing the PIT's IRQ0 and the RTC's IRQ8. May be NULL. */
+     * (or resume) routing the PIT's IRQ0 and the RTC's IRQ8, e.g. with
+     * vmp_pit_mask_irq and vmp_rtc_mask_irq. May be NULL. */
     void (*legacy_changed)(void *opaque, bool on);
     void *opaque;
 };

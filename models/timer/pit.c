@@ -49,7 +49,8 @@ struct vmp_pit {
     struct vmp_ratelimit rl;
     struct pit_ch ch[3];
     uint8_t port61;      /* bits 0-3 as written */
-    bool line;           /* level we drive on irq0 */
+    bool line;           /* OUT0 as IRQ0 sees it */
+    bool masked, driven; /* HPET legacy replacement cuts IRQ0 off */
     uint64_t last_eval;  /* tick of the last IRQ0 evaluation */
 };
 
@@ -228,12 +229,27 @@ static bool rose_between(const struct pit_ch *c, uint64_t a, uint64_t b)
     return e <= b && rise;
 }
 
+static void drive(struct vmp_pit *p)
+{
+    bool d = p->line && !p->masked;
+    if (d != p->driven) {
+        p->driven = d;
+        vmp_irq_set(p->irq0, d);
+    }
+}
+
 static void set_line(struct vmp_pit *p, bool level)
 {
     if (p->line != level) {
         p->line = level;
-        vmp_irq_set(p->irq0, level);
+        drive(p);
     }
+}
+
+void vmp_pit_mask_irq(struct vmp_pit *p, bool masked)
+{
+    p->masked = masked;
+    drive(p);
 }
 
 /* Deliver channel 0's OUT up to now: at most one rising edge for however

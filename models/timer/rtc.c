@@ -43,7 +43,8 @@ struct vmp_rtc {
     uint8_t flags;      /* register C: PF | AF | UF */
     uint64_t origin;    /* an update instant: the divider's phase */
     uint64_t synced;    /* flags and time are current up to here */
-    bool line;
+    bool line;          /* what IRQ8 is driven to */
+    bool masked;        /* HPET legacy replacement cuts IRQ8 off */
 };
 
 struct rtc_tm {
@@ -282,14 +283,14 @@ static bool irqf(const struct vmp_rtc *r)
 /* Drive IRQ8 and arm the timer for the next event that would set IRQF. */
 static void rtc_update(struct vmp_rtc *r, uint64_t now)
 {
-    bool level = irqf(r);
+    bool flag = irqf(r), level = flag && !r->masked;
     if (level != r->line) {
         r->line = level;
         vmp_irq_set(r->irq, level);
     }
     uint64_t next = VMP_TIME_NEVER;
     uint8_t b = r->ram[VMP_RTC_REG_B];
-    if (running(r) && !level) {
+    if (running(r) && !flag) {
         int sh = rate_shift(r);
         if ((b & REG_B_PIE) && sh >= 0)
             next = next_periodic(r, now, sh);
@@ -548,6 +549,12 @@ void vmp_rtc_cmos_write(struct vmp_rtc *r, unsigned index, uint8_t value)
 
 bool vmp_rtc_nmi_masked(const struct vmp_rtc *r) { return r->nmi_masked; }
 
+void vmp_rtc_mask_irq(struct vmp_rtc *r, bool masked)
+{
+    r->masked = masked;
+    rtc_update(r, vmp_clock_now(r->env.clock));
+}
+
 #define RTC_STATE_VERSION 1
 #define TIME_LIMIT ((uint64_t)1 << 62)
 
@@ -594,7 +601,7 @@ int vmp_rtc_load(struct vmp_rtc *r, struct vmp_state_reader *rd)
     r->flags = flags;
     r->origin = origin;
     r->synced = synced;
-    r->line = !irqf(r); /* force the line to the loaded level */
+    r->line = !(irqf(r) && !r->masked); /* force the line to the loaded level */
     rtc_update(r, vmp_clock_now(r->env.clock));
     return 0;
 }

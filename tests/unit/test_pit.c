@@ -441,6 +441,27 @@ START_TEST(port61)
 }
 END_TEST
 
+/* Masking IRQ0 (HPET legacy replacement) holds the line low; OUT0 goes on. */
+START_TEST(irq0_mask)
+{
+    struct rig r;
+    rig_init(&r);
+    program(&r, 0, 3, 10);
+    ck_assert(r.sink.level);
+    vmp_pit_mask_irq(r.pit, true);
+    ck_assert(!r.sink.level);
+    unsigned rises = r.sink.rises;
+    at_tick(&r, 1001);
+    ck_assert_uint_eq(r.sink.rises, rises);
+    ck_assert(vmp_pit_get_out(r.pit, 0)); /* tick 1001: high half */
+    vmp_pit_mask_irq(r.pit, false);
+    ck_assert(r.sink.level);
+    at_tick(&r, 1011);
+    ck_assert_uint_eq(r.sink.rises, rises + 2);
+    rig_fini(&r);
+}
+END_TEST
+
 /* Count 1 in mode 2 (illegal per the datasheet) and count 2: a 10 s step
  * must neither hang nor let the counter drift from the clock. */
 START_TEST(tiny_periods_catch_up)
@@ -503,6 +524,7 @@ Suite *pit_suite(void)
     tcase_add_test(tc, bcd_and_access_modes);
     tcase_add_test(tc, latch_and_readback);
     tcase_add_test(tc, port61);
+    tcase_add_test(tc, irq0_mask);
     tcase_add_test(tc, tiny_periods_catch_up);
     tcase_add_test(tc, save_load);
     suite_add_tcase(s, tc);

@@ -292,6 +292,13 @@ START_TEST(alarm_and_update_interrupts)
         ck_assert_uint_eq(rd(&r, VMP_RTC_REG_C), 0xD0); /* IRQF UF, PF */
     }
     ck_assert_uint_eq(r.sink.rises, rises + 5);
+    /* Masked (HPET legacy replacement): no IRQ8, register C still set. */
+    vmp_rtc_mask_irq(r.rtc, true);
+    vmp_clock_advance(r.clock, SEC);
+    ck_assert(!r.sink.level);
+    vmp_rtc_mask_irq(r.rtc, false);
+    ck_assert(r.sink.level);
+    (void)rd(&r, VMP_RTC_REG_C);
     /* RESET clears the enables and flags (§"RESET"). */
     vmp_clock_advance(r.clock, SEC);
     ck_assert(r.sink.level);
