@@ -206,3 +206,19 @@ int vmp_x86_emulate_one(struct vmp_x86_cpu *cpu, const struct vmp_x86_ops *ops,
     }
     return rc;
 }
+
+int vmp_x86_run(struct vmp_x86_cpu *cpu, const struct vmp_x86_ops *ops,
+                void *ctx, uint64_t max_steps, uint64_t *done)
+{
+    uint64_t n = 0;
+    int rc = VMP_X86_OK;
+    while (n < max_steps) {
+        rc = vmp_x86_step(cpu, ops, ctx);
+        n++;
+        if (rc != VMP_X86_OK)
+            break;
+    }
+    if (done)
+        *done = n;
+    return rc;
+}

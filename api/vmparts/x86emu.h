@@ -358,6 +358,12 @@ int vmp_x86_deliver(struct vmp_x86_cpu *cpu, const struct vmp_x86_ops *ops,
 int vmp_x86_step(struct vmp_x86_cpu *cpu, const struct vmp_x86_ops *ops,
                  void *ctx);
 
+/* Up to max_steps vmp_x86_step calls; stops at the first result other
+ * than VMP_X86_OK and returns it (VMP_X86_OK after max_steps). *done (may
+ * be NULL) counts the steps that ran, the stopping one included. */
+int vmp_x86_run(struct vmp_x86_cpu *cpu, const struct vmp_x86_ops *ops,
+                void *ctx, uint64_t max_steps, uint64_t *done);
+
 /* What vmp_x86_emulate_one changed. */
 struct vmp_x86_changes {
     uint16_t gprs;      /* bit n: gpr[n] changed */

@@ -1299,6 +1299,59 @@ START_TEST(test_user_pf_legacy_idt)
 }
 END_TEST
 
+/* Instruction fetch only touches the bytes the instruction has: a NOP at
+ * the end of a page before a not-present page runs; a MOV that crosses
+ * into it raises #PF (fetch, CR2 = the second page). A fetch past the CS
+ * limit is #GP(0) (SDM Vol. 3 §5.3, §4.7). */
+START_TEST(test_fetch_boundaries)
+{
+    struct xenv *e = xenv_new();
+    xenv_long64(e, 0x20fff);
+    uint64_t v = 0;
+    xenv_put(e, 0x303000 + (0x21000 >> 12) * 8, &v, 8);
+    xenv_put(e, 0x20fff, (uint8_t[]){ 0x90 }, 1);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x90 }, 1), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x21000);
+    e->cpu.rip = 0x20ffe;
+    xenv_put(e, 0x20ffe, (uint8_t[]){ 0xb8, 0x01 }, 2); /* mov eax, imm32 */
+    struct vmp_x86_insn in;
+    e->cpu.event.valid = 0;
+    ck_assert_int_eq(vmp_x86_fetch_decode(&e->cpu, &xenv_ops, e, &in), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_PF);
+    ck_assert_uint_eq(e->cpu.cr2, 0x21000);
+    ck_assert_uint_eq(e->cpu.event.error_code, VMP_PFEC_I);
+    /* CS limit: a 3-byte instruction whose last byte is past the limit */
+    xenv_prot32(e, 0x1ffe);
+    e->cpu.seg[VMP_CS].limit = 0x1fff;
+    e->cpu.event.valid = 0;
+    xenv_put(e, 0x1ffe, (uint8_t[]){ 0x83, 0xc0, 0x01 }, 3);
+    ck_assert_int_eq(vmp_x86_fetch_decode(&e->cpu, &xenv_ops, e, &in), VMP_X86_EXCEPTION);
+    ck_assert_int_eq(e->cpu.event.vector, VMP_X86_GP);
+    /* ... a 2-byte one fits */
+    xenv_put(e, 0x1ffe, (uint8_t[]){ 0x31, 0xc0 }, 2);
+    ck_assert_int_eq(vmp_x86_fetch_decode(&e->cpu, &xenv_ops, e, &in), 0);
+    ck_assert_int_eq(in.len, 2);
+    xenv_free(e);
+}
+END_TEST
+
+/* vmp_x86_run: N steps, stopping at the first non-OK result. */
+START_TEST(test_run_n)
+{
+    struct xenv *e = xenv_new();
+    xenv_real(e, 0x100);
+    xenv_put(e, 0x100, (uint8_t[]){ 0x40, 0x40, 0x40, 0xf4 }, 4);
+    uint64_t done = 0;
+    ck_assert_int_eq(vmp_x86_run(&e->cpu, &xenv_ops, e, 2, &done), 0);
+    ck_assert_uint_eq(done, 2);
+    ck_assert_uint_eq(RAX & 0xffff, 2);
+    ck_assert_int_eq(vmp_x86_run(&e->cpu, &xenv_ops, e, 100, &done), VMP_X86_HALT);
+    ck_assert_uint_eq(done, 2); /* inc, hlt */
+    ck_assert_uint_eq(RAX & 0xffff, 3);
+    xenv_free(e);
+}
+END_TEST
+
 Suite *x86exec_suite(void)
 {
     Suite *s = suite_create("x86exec");
@@ -1328,6 +1381,8 @@ Suite *x86exec_suite(void)
     tcase_add_test(tc, test_nmi_blocking);
     tcase_add_test(tc, test_single_step);
     tcase_add_test(tc, test_user_pf_legacy_idt);
+    tcase_add_test(tc, test_fetch_boundaries);
+    tcase_add_test(tc, test_run_n);
     suite_add_tcase(s, tc);
     return s;
 }
