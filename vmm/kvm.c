@@ -48,6 +48,7 @@ struct vmp_cpu {
     pthread_cond_t wake;
     enum cpu_state state;
     int64_t tsc_offset; /* guest TSC = host TSC + offset */
+    uint8_t cr8_given;  /* run->cr8 as we last set it before KVM_RUN */
 };
 
 struct vmp_kvm {
@@ -342,7 +343,12 @@ static bool handle_events(struct vmp_cpu *c)
     struct vmp_machine *m = c->m;
     struct kvm_run *run = c->run;
     unsigned i = c->index;
-    vmp_board_set_cr8(m, i, (uint8_t)run->cr8);
+    /* Only a guest MOV to CR8 changes run->cr8: take it then. A TPR
+     * written through the LAPIC page (an MMIO exit) is already in the
+     * model, and KVM's copy of CR8 is stale until we hand it the new one
+     * below. */
+    if ((uint8_t)run->cr8 != c->cr8_given)
+        vmp_board_set_cr8(m, i, (uint8_t)run->cr8);
     if (vmp_board_take_init(m, i))
         c->state = CPU_WAIT_SIPI;
     if (c->state == CPU_WAIT_SIPI) {
@@ -375,7 +381,7 @@ static bool handle_events(struct vmp_cpu *c)
             run->request_interrupt_window = 1;
         }
     }
-    run->cr8 = vmp_board_get_cr8(m, i);
+    run->cr8 = c->cr8_given = vmp_board_get_cr8(m, i);
     return true;
 }
 

@@ -38,6 +38,15 @@ void test_main(void)
     set_handler(VEC, timer_isr);
     set_handler(0xFF, timer_isr); /* spurious: never expected, counted */
 
+    /* TPR written through the xAPIC page survives the VM exits that
+     * follow (SDM 11.8.3.1: TPR bits 7:0 read back what was written; CR8
+     * mirrors bits 7:4). Each MMIO access is an exit to the VMM. */
+    lapic_write(0x80, 0x25);
+    (void)lapic_read(LAPIC_ID);
+    uint32_t tpr = lapic_read(0x80);
+    check(tpr == 0x25, "lapic-tpr-mmio", "TPR reads 0x%x after an exit (wrote 0x25)", tpr);
+    lapic_write(0x80, 0);
+
     /* One-shot: divide by 1 (DCR 1011b), 2,000,000 bus clocks. */
     lapic_write(LAPIC_TIMER_DCR, 0xB);
     lapic_write(LAPIC_LVT_TIMER, VEC);
