@@ -39,7 +39,11 @@ void vmp_acpi_config_default(struct vmp_acpi_config *cfg, unsigned cpus)
     memset(cfg, 0, sizeof *cfg);
     cfg->cpu_count = cpus;
     cfg->lapic_addr = 0xFEE00000u;
-    cfg->ioapic_id = (uint8_t)(cpus < 255 ? cpus : 0);
+    /* The 82093AA's ID register holds 4 bits (IOAPICID 27:24): an ID the
+     * chip can report back, off the LAPIC IDs while there are fewer than
+     * 16 CPUs (the namespaces only had to be disjoint on the serial APIC
+     * bus; xAPIC systems keep them apart). */
+    cfg->ioapic_id = (uint8_t)(cpus & 0xF);
     cfg->ioapic_addr = 0xFEC00000u;
     cfg->ioapic_gsi_base = 0;
     cfg->ioapic_pins = 24;
@@ -100,6 +104,11 @@ static int check_config(const struct vmp_acpi_config *c)
             (uint64_t)c->ioapic_gsi_base + c->ioapic_pins)
         return -EINVAL;
     if (c->pci_slots > 32 || c->sci_irq > 15)
+        return -EINVAL;
+    /* 5.2.12.5: IRQ 0 already has an override (to GSI 2) and IRQ 2 is the
+     * cascade whose GSI 2 the timer takes: neither can carry the SCI or a
+     * level override. */
+    if (c->sci_irq == 0 || c->sci_irq == 2 || (c->isa_level_irqs & 0x0005))
         return -EINVAL;
     if (c->pm1a_evt == 0 || c->pm1a_cnt == 0 || c->pm_tmr == 0)
         return -EINVAL;

@@ -154,7 +154,7 @@ struct vmp_acpi_config {
     unsigned cpu_count;              /* 1..VMP_ACPI_MAX_CPUS */
     const uint8_t *apic_ids;         /* cpu_count xAPIC IDs (0-254, distinct); NULL: 0..n-1 */
     uint32_t lapic_addr;             /* 0xFEE00000 */
-    uint8_t ioapic_id;               /* an ID no LAPIC uses is best; default cpu_count */
+    uint8_t ioapic_id;               /* 0-15 (a 4-bit register); default cpu_count & 15 */
     uint32_t ioapic_addr;            /* 0xFEC00000 */
     uint32_t ioapic_gsi_base;        /* 0 */
     unsigned ioapic_pins;            /* 24 */

@@ -8,6 +8,7 @@
 
 #include "helpers.h"
 #include <vmparts/acpi.h>
+#include <vmparts/irq.h>
 
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint32_t rd32(const uint8_t *p) { return rd16(p) | (uint32_t)rd16(p + 2) << 16; }
@@ -398,6 +399,53 @@ START_TEST(install_and_dump)
 }
 END_TEST
 
+/* The MADT's I/O APIC ID must be one the I/O APIC can hold: the 82093AA's
+ * IOAPICID register has 4 ID bits (27:24, datasheet 3.2.1), so an ID of
+ * 16 or more in the MADT (the default was cpu_count) disagrees with what
+ * the guest reads from the chip. And ISA IRQ 0 (already overridden to
+ * GSI 2) and IRQ 2 (the cascade, whose GSI 2 the timer uses) cannot take
+ * the SCI or a level override (5.2.12.5): two overrides would claim GSI 2. */
+START_TEST(ioapic_id_and_override_sanity)
+{
+    static const unsigned counts[] = {1, 4, 15, 16, 17, 32, 255};
+    for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+        struct vmp_acpi_config cfg;
+        vmp_acpi_config_default(&cfg, counts[k]);
+        struct vmp_acpi_tables t;
+        ck_assert_int_eq(vmp_acpi_build(&cfg, 0x80000, VMP_ACPI_MAX_SIZE, &t), 0);
+        const uint8_t *m = blob(&t, "APIC")->data;
+        uint8_t madt_id = 0xFF;
+        for (uint32_t off = 44; off < rd32(m + 4); off += m[off + 1])
+            if (m[off] == 1)
+                madt_id = m[off + 2];
+        vmp_acpi_tables_free(&t);
+        struct vmp_ioapic_cfg icfg = { .id = cfg.ioapic_id };
+        struct vmp_ioapic *io = vmp_ioapic_create(NULL, NULL, &icfg);
+        ck_assert_ptr_nonnull(io);
+        vmp_ioapic_io_ops.write(io, 0x00, 0x00, 4);
+        uint32_t reg = (uint32_t)vmp_ioapic_io_ops.read(io, 0x10, 4);
+        vmp_ioapic_destroy(io);
+        ck_assert_msg(madt_id == (reg >> 24 & 0xF), "%u cpus: MADT says IOAPIC %u, chip %u",
+                      counts[k], madt_id, reg >> 24 & 0xF);
+    }
+    struct vmp_acpi_config cfg;
+    struct vmp_acpi_tables t;
+    vmp_acpi_config_default(&cfg, 1);
+    cfg.sci_irq = 2;
+    ck_assert_int_eq(vmp_acpi_build(&cfg, 0xE0000, 0x10000, &t), -EINVAL);
+    cfg.sci_irq = 0;
+    ck_assert_int_eq(vmp_acpi_build(&cfg, 0xE0000, 0x10000, &t), -EINVAL);
+    vmp_acpi_config_default(&cfg, 1);
+    cfg.isa_level_irqs = 1u << 2;
+    ck_assert_int_eq(vmp_acpi_build(&cfg, 0xE0000, 0x10000, &t), -EINVAL);
+    cfg.isa_level_irqs = 1u << 0;
+    ck_assert_int_eq(vmp_acpi_build(&cfg, 0xE0000, 0x10000, &t), -EINVAL);
+    cfg.isa_level_irqs = 1u << 11;
+    ck_assert_int_eq(vmp_acpi_build(&cfg, 0xE0000, 0x10000, &t), 0);
+    vmp_acpi_tables_free(&t);
+}
+END_TEST
+
 Suite *acpi_suite(void)
 {
     Suite *s = suite_create("acpi");
@@ -405,6 +453,7 @@ Suite *acpi_suite(void)
     tcase_add_test(tc, pointers_and_checksums);
     tcase_add_test(tc, fadt_fields);
     tcase_add_test(tc, madt_cpus);
+    tcase_add_test(tc, ioapic_id_and_override_sanity);
     tcase_add_test(tc, hpet_mcfg_dsdt);
     tcase_add_test(tc, bad_config_and_space);
     tcase_add_test(tc, install_and_dump);
