@@ -40,6 +40,7 @@ struct vmp_firmware {
     bool have_acpi;
     uint64_t smbios_addr; /* structure table */
     uint8_t *rom;         /* the mapped copy of the ROM image */
+    bool trace;           /* VMP_BIOS_TRACE: log every BIOS call */
     uint64_t rom_spot;    /* 64 free ROM bytes: RSDP at +0, SMBIOS EP at +0x30 */
     struct vmp_e820_entry e820[FW_E820_MAX];
     int e820_count;
@@ -209,6 +210,8 @@ int vmp_firmware_create(struct vmp_machine *m)
     if (!fw)
         return -1;
     m->fw = fw;
+    const char *tr = getenv("VMP_BIOS_TRACE");
+    fw->trace = tr && *tr && strcmp(tr, "0") != 0;
     for (unsigned i = 0; i < c->ndisks; i++) {
         fw->disks[i] = open_disk(c->disks[i]);
         if (!fw->disks[i])
@@ -273,12 +276,48 @@ int vmp_firmware_create(struct vmp_machine *m)
     return 0;
 }
 
+/* VMP_BIOS_TRACE=1: one log line per BIOS call, "INT 15h AX=E820 ...
+ * from CS:IP". The vector is the IVT entry that points at the trapping
+ * stub (push dx; mov dx,500h; out dx,al: the OUT is 4 bytes in, RIP at it
+ * under KVM or just past it under the emulator); the caller's CS:IP are
+ * on the stack above the stub's pushed DX. */
+static void trace_call(struct vmp_machine *m, const struct vmp_vcpu *v)
+{
+    struct vmp_vcpu_regs r;
+    struct vmp_vcpu_sregs s;
+    if (v->ops->get_regs(v->opaque, &r) < 0 || v->ops->get_sregs(v->opaque, &s) < 0)
+        return;
+    uint16_t ivt[512];
+    if (vmp_mem_read(m->mem, 0, ivt, sizeof ivt) < 0)
+        return;
+    int vec = -1;
+    for (int i = 0; i < 256 && vec < 0; i++)
+        if (ivt[2 * i + 1] == s.seg[VMP_CS].selector &&
+            (ivt[2 * i] == (uint16_t)(r.rip - 4) || ivt[2 * i] == (uint16_t)(r.rip - 5)))
+            vec = i;
+    uint16_t frame[3] = {0}; /* DX, IP, CS */
+    (void)vmp_mem_read(m->mem, s.seg[VMP_SS].base + (r.gpr[VMP_RSP] & 0xFFFF), frame,
+                       sizeof frame);
+    char what[16];
+    if (vec < 0)
+        snprintf(what, sizeof what, "F000:%04X", (unsigned)(r.rip & 0xFFFF));
+    else
+        snprintf(what, sizeof what, "INT %02Xh", (unsigned)vec);
+    vmp_logf(&m->log, VMP_LOG_INFO,
+             "bios: trace: %s AX=%04X BX=%04X CX=%04X DX=%04X EAX=%08X from %04X:%04X", what,
+             (unsigned)(r.gpr[VMP_RAX] & 0xFFFF), (unsigned)(r.gpr[VMP_RBX] & 0xFFFF),
+             (unsigned)(r.gpr[VMP_RCX] & 0xFFFF), frame[0],
+             (unsigned)(r.gpr[VMP_RAX] & 0xFFFFFFFF), frame[2], frame[1]);
+}
+
 /* A guest OUT to VMP_BIOS_TRAP_PORT from vCPU cpu, with the lock held. */
 void vmp_firmware_trap(struct vmp_machine *m, unsigned cpu)
 {
     if (!m->fw || !m->fw->bios)
         return;
     struct vmp_vcpu v = m->accel->vcpu(m, cpu);
+    if (m->fw->trace)
+        trace_call(m, &v);
     int r = vmp_bios_trap(m->fw->bios, &v);
     if (r < 0 && r != -EINVAL)
         vmp_machine_exit(m, VMP_EXIT_INTERNAL, "vCPU %u: BIOS trap: %s", cpu, vmp_strerror(r));

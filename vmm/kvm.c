@@ -494,14 +494,21 @@ static void *cpu_thread(void *arg)
             break;
         case KVM_EXIT_INTERNAL_ERROR: {
             struct vmp_vcpu_regs g;
+            struct vmp_vcpu_sregs sg;
             memset(&g, 0, sizeof g);
+            memset(&sg, 0, sizeof sg);
             k_get_regs(c, &g);
+            k_get_sregs(c, &sg);
             vmp_machine_exit(m, VMP_EXIT_INTERNAL,
-                             "vCPU %u: KVM internal error %u at rip 0x%llx (data %u: 0x%llx 0x%llx)",
-                             c->index, run->internal.suberror, (unsigned long long)g.rip,
-                             run->internal.ndata,
+                             "vCPU %u: KVM internal error %u at %04x:%llx (CS base 0x%llx, %s, "
+                             "CR0 0x%llx) (data %u: 0x%llx 0x%llx 0x%llx)",
+                             c->index, run->internal.suberror, sg.seg[VMP_CS].selector,
+                             (unsigned long long)g.rip, (unsigned long long)sg.seg[VMP_CS].base,
+                             sg.seg[VMP_CS].l ? "64-bit" : sg.seg[VMP_CS].db ? "32-bit" : "16-bit",
+                             (unsigned long long)sg.cr0, run->internal.ndata,
                              (unsigned long long)(run->internal.ndata > 0 ? run->internal.data[0] : 0),
-                             (unsigned long long)(run->internal.ndata > 1 ? run->internal.data[1] : 0));
+                             (unsigned long long)(run->internal.ndata > 1 ? run->internal.data[1] : 0),
+                             (unsigned long long)(run->internal.ndata > 2 ? run->internal.data[2] : 0));
             break;
         }
         default:
