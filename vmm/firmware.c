@@ -338,6 +338,13 @@ void vmp_firmware_destroy(struct vmp_machine *m)
     struct vmp_firmware *fw = m->fw;
     if (!fw)
         return;
+    if (fw->bios && getenv("VMP_STATS")) {
+        struct vmp_bios_stats st;
+        vmp_bios_get_stats(fw->bios, &st);
+        fprintf(stderr, "vmp: stats: bios_traps=%llu bios_unsupported=%llu bios_disk_sectors=%llu\n",
+                (unsigned long long)st.traps, (unsigned long long)st.unsupported,
+                (unsigned long long)st.disk_sectors);
+    }
     vmp_bios_destroy(fw->bios);
     for (unsigned i = 0; i < fw->ndisks; i++)
         vmp_block_close(fw->disks[i]);

@@ -3,3 +3,9 @@
 # --disk errors) and tests/boot/dump_acpi.sh (vmp --dump-acpi with iasl).
 CHECK_SCRIPTS += tests/boot/bootsector.sh tests/boot/dump_acpi.sh
 
+
+# Slow, opt-in: SYSLINUX (with Debian's kernel) and GRUB 2 disk images.
+check-boot: all
+	@BUILD=$(BUILD) sh tests/boot/grub.sh
+	@BUILD=$(BUILD) sh tests/boot/syslinux.sh
+.PHONY: check-boot
