@@ -344,6 +344,7 @@ int vmp_x86_decode_bytes(struct vmp_x86_insn *in, unsigned mode,
     struct dec d = { .b = bytes, .len = len, .pos = 0 };
     const struct x86_opent *e;
     uint8_t b;
+    unsigned sp;
     int rc;
 
     /* clear field by field: a whole-struct memset becomes a slow
@@ -372,12 +373,12 @@ int vmp_x86_decode_bytes(struct vmp_x86_insn *in, unsigned mode,
             break;
         case 0x66: in->prefixes |= VMP_X86_PFX_OPSIZE; break;
         case 0x67: in->prefixes |= VMP_X86_PFX_ADSIZE; break;
-        case 0x26: in->seg_override = VMP_ES; goto seg;
-        case 0x2e: in->seg_override = VMP_CS; goto seg;
-        case 0x36: in->seg_override = VMP_SS; goto seg;
-        case 0x3e: in->seg_override = VMP_DS; goto seg;
-        case 0x64: in->seg_override = VMP_FS; goto seg;
-        case 0x65: in->seg_override = VMP_GS; goto seg;
+        case 0x26: sp = VMP_ES; goto seg;
+        case 0x2e: sp = VMP_CS; goto seg;
+        case 0x36: sp = VMP_SS; goto seg;
+        case 0x3e: sp = VMP_DS; goto seg;
+        case 0x64: sp = VMP_FS; goto seg;
+        case 0x65: sp = VMP_GS; goto seg;
         default:
             if (mode == 64 && (b & 0xf0) == 0x40) {
                 in->rex = b;
@@ -388,16 +389,18 @@ int vmp_x86_decode_bytes(struct vmp_x86_insn *in, unsigned mode,
         in->rex = 0;
         continue;
     seg:
-        in->prefixes |= VMP_X86_PFX_SEG;
+        /* In 64-bit mode the CS/DS/ES/SS overrides are ignored (SDM Vol. 1
+         * §3.3.7.1): they neither select a segment nor cancel an earlier
+         * FS/GS prefix (GS then DS uses GS; FS then GS uses GS, the last). */
+        if (mode != 64 || sp == VMP_FS || sp == VMP_GS) {
+            in->seg_override = (uint8_t)sp;
+            in->prefixes |= VMP_X86_PFX_SEG;
+        }
         in->rex = 0;
     }
 opcode:
     if (in->rex)
         in->prefixes |= VMP_X86_PFX_REX;
-    /* in 64-bit mode the CS/DS/ES/SS overrides are ignored (§3.3.7.1 Vol.1) */
-    if (mode == 64 && (in->prefixes & VMP_X86_PFX_SEG) &&
-        in->seg_override != VMP_FS && in->seg_override != VMP_GS)
-        in->prefixes &= (uint8_t)~VMP_X86_PFX_SEG;
 
     if (mode == 64)
         in->adsize = (in->prefixes & VMP_X86_PFX_ADSIZE) ? 4 : 8;

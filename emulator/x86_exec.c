@@ -181,6 +181,17 @@ static int wr(struct x86_ctx *c, const struct vmp_x86_opnd *o, uint64_t v)
 
 /* ---- families ----------------------------------------------------------- */
 
+/* A shift, rotate, SHLD or SHRD with a masked count of 0 changes neither
+ * the destination nor the flags, but a 32-bit register destination is
+ * still written in 64-bit mode: bits 63:32 are cleared as by any 32-bit
+ * register write (SDM Vol. 1 §3.4.1.1). Measured on the host with the
+ * differential test (tests/diff) for every form: SHL SHR SAR ROL ROR RCL
+ * RCR by imm8 and CL, SHLD and SHRD. A memory destination is not written. */
+static bool zext_count0(const struct vmp_x86_opnd *o)
+{
+    return o->kind == VMP_X86_OPND_REG && o->size == 4;
+}
+
 static void set_arith(struct vmp_x86_cpu *cpu, uint64_t f)
 {
     x86_set_flags(cpu, X86_ARITH, f);
@@ -590,7 +601,7 @@ static int exec_main(struct x86_ctx *c, bool *jumped)
         TRY(rd(c, o1, &cnt));
         unsigned masked = (unsigned)cnt & (o0->size == 8 ? 0x3f : 0x1f);
         r = x86_shift((in->modrm >> 3) & 7, a, (unsigned)cnt, o0->size, cpu->rflags, &f);
-        if (masked)
+        if (masked || zext_count0(o0))
             TRY(wr(c, o0, r));
         set_arith(cpu, f);
         return 0;
@@ -603,7 +614,7 @@ static int exec_main(struct x86_ctx *c, bool *jumped)
         TRY(rd(c, &in->opnd[2], &cnt));
         unsigned masked = (unsigned)cnt & (o0->size == 8 ? 0x3f : 0x1f);
         r = x86_shld(in->op == OP_SHRD, a, b, (unsigned)cnt, o0->size, cpu->rflags, &f);
-        if (masked)
+        if (masked || zext_count0(o0))
             TRY(wr(c, o0, r));
         set_arith(cpu, f);
         return 0;
@@ -631,8 +642,17 @@ static int exec_main(struct x86_ctx *c, bool *jumped)
         TRY(rd_rmw(c, o0, &a));
         TRY(rd(c, o1, &b));
         r = x86_alu(0, a, b, o0->size, cpu->rflags, &f);
-        TRY(wr(c, o0, r));
-        TRY(wr(c, o1, a));
+        /* SDM Vol. 2D XADD: TEMP <- SRC + DEST; SRC <- DEST; DEST <- TEMP.
+         * DEST is written last, so XADD r, r with one register leaves the
+         * sum. A memory DEST is written first: it may fault, and a fault
+         * must leave the register untouched. */
+        if (o0->kind == VMP_X86_OPND_MEM) {
+            TRY(wr(c, o0, r));
+            TRY(wr(c, o1, a));
+        } else {
+            TRY(wr(c, o1, a));
+            TRY(wr(c, o0, r));
+        }
         set_arith(cpu, f);
         return 0;
     case OP_CMPXCHG: {
@@ -997,6 +1017,7 @@ int x86_execute_ctx(struct x86_ctx *c)
     if (in->mode != c->mode || !in->len || in->len > 15)
         return VMP_X86_UNHANDLED; /* decoded for another mode */
     c->next_rip = cpu->rip + in->len;
+    c->rep_stopped = 0;
     if (c->mode != 64)
         c->next_rip &= c->mode == 32 ? 0xffffffffull : 0xffffull;
 
@@ -1032,6 +1053,12 @@ int x86_execute_ctx(struct x86_ctx *c)
     }
     if (!jumped)
         cpu->rip = c->next_rip;
+    /* RF (SDM Vol. 3B §18.3.1.1): an instruction that completes leaves it
+     * clear, except IRET, which loads it from the stack; a REP string
+     * instruction stopped between iterations sets it (x86_string.c), so
+     * the interrupt taken there pushes RF = 1. */
+    if (in->op != OP_IRET && !c->rep_stopped)
+        cpu->rflags &= ~(uint64_t)VMP_FLAG_RF;
     if (in->op == OP_HLT)
         return VMP_X86_HALT;
     return VMP_X86_OK;

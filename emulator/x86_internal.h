@@ -150,6 +150,7 @@ struct x86_ctx {
      * data access reached it */
     uint64_t mmio_page;
     uint8_t check_mmio, mmio_hit;
+    uint8_t rep_stopped; /* a REP string instruction stopped between iterations */
 };
 
 /* Internal return codes are the public results: 0 = VMP_X86_OK. */

@@ -600,6 +600,24 @@ static bool is_soft(const struct vmp_x86_event *ev)
     return ev->type == VMP_X86_EV_SOFTINT || ev->type == VMP_X86_EV_SOFTEXC;
 }
 
+/* Fault-class exceptions (SDM Vol. 3A Table 6-1). #DB is a fault only for
+ * instruction breakpoints, which the emulator does not raise; #DF and #MC
+ * are aborts. */
+static bool is_fault(const struct vmp_x86_event *ev)
+{
+    if (ev->type != VMP_X86_EV_EXCEPTION)
+        return false;
+    switch (ev->vector) {
+    case VMP_X86_DE: case VMP_X86_BR: case VMP_X86_UD: case VMP_X86_NM:
+    case VMP_X86_TS: case VMP_X86_NP: case VMP_X86_SS: case VMP_X86_GP:
+    case VMP_X86_PF: case VMP_X86_MF: case VMP_X86_AC: case VMP_X86_XM:
+    case 20: case 21: /* #VE, #CP */
+        return true;
+    default:
+        return false;
+    }
+}
+
 int x86_deliver_event(struct x86_ctx *c, const struct vmp_x86_event *ev,
                       uint64_t ret_rip)
 {
@@ -683,6 +701,12 @@ int x86_deliver_event(struct x86_ctx *c, const struct vmp_x86_event *ev,
         return x86_raise(c, VMP_X86_GP, 1, (tsel & 0xfffc) | ext);
 
     uint64_t old_flags = cpu->rflags, old_sp = cpu->gpr[VMP_RSP];
+    /* SDM Vol. 3B §18.3.1.1: the RFLAGS image pushed for any fault-class
+     * exception other than an instruction-breakpoint #DB has RF = 1, so
+     * that IRET back to the faulting instruction does not re-trigger an
+     * instruction breakpoint; other events push RF as it is. */
+    if (is_fault(ev))
+        old_flags |= VMP_FLAG_RF;
     struct vmp_segment old_ss = cpu->seg[VMP_SS];
     uint16_t old_cs = cpu->seg[VMP_CS].selector;
     bool inner = ncpl < cpl || (vm86 && ncpl == 0);

@@ -126,5 +126,9 @@ int x86_exec_string(struct x86_ctx *c)
     }
     if (done)
         cpu->rip = c->next_rip;
+    else if (!rc) {
+        cpu->rflags |= VMP_FLAG_RF; /* resumed later: see x86_execute_ctx */
+        c->rep_stopped = 1;
+    }
     return rc;
 }

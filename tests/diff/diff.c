@@ -183,8 +183,6 @@ static void run_prefix(struct ctx *c, unsigned len, unsigned undef, struct outco
         }
     }
     o->flagmask = ~(uint64_t)undef;
-    if (gen_avoid_bugs && o->k.vector >= 0) /* known bug fault_rf */
-        o->flagmask &= ~(uint64_t)VMP_FLAG_RF;
     /* the RFLAGS image in an exception frame: the same mask */
     for (int side = 0; side < 2; side++) {
         uint8_t *f = (side ? c->emu.ram : c->kram) + G_KSTACK_TOP - 24;

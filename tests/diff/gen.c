@@ -37,17 +37,6 @@ const char *const gen_skip_list[] = {
  * by the generator until the emulator is fixed (the rest of each family
  * still runs). `diff_test --no-skip` generates them too. */
 const struct gen_bug gen_known_bugs[] = {
-    {"xadd_same_reg", "XADD r, r with one register: the CPU leaves the sum, the emulator "
-                      "the old value (SDM: TEMP <- SRC + DEST; SRC <- DEST; DEST <- TEMP)"},
-    {"count0_zext", "32-bit shift/rotate/SHLD/SHRD of a register with a masked count of 0: "
-                    "the CPU zero-extends the register to 64 bits, the emulator leaves "
-                    "bits 63:32"},
-    {"ignored_seg_after_fs", "an ES/CS/SS/DS prefix after FS/GS in 64-bit mode: the CPU "
-                             "ignores it and keeps the FS/GS base, the emulator uses base 0 "
-                             "(SDM Vol. 1 §3.3.7.1: those overrides are ignored)"},
-    {"fault_rf", "the RFLAGS image a fault pushes: the CPU sets RF (SDM Vol. 3A §18.3.1.1: "
-                 "for faults other than instruction breakpoints), the emulator does not; "
-                 "RF is left out of the frame comparison"},
     {NULL, NULL},
 };
 unsigned gen_avoid_bugs = 1;
@@ -223,20 +212,6 @@ static void ins_emit(struct gen *g, struct ins *i)
         uint8_t t = i->pfx[k - 1];
         i->pfx[k - 1] = i->pfx[j];
         i->pfx[j] = t;
-    }
-    if (gen_avoid_bugs) { /* known bug ignored_seg_after_fs */
-        for (unsigned k = 0; k < i->npfx; k++) {
-            if (i->pfx[k] != 0x64 && i->pfx[k] != 0x65)
-                continue;
-            for (unsigned j = i->npfx; j-- > k + 1;) {
-                uint8_t p = i->pfx[j];
-                if (p == 0x26 || p == 0x2E || p == 0x36 || p == 0x3E) {
-                    i->pfx[j] = i->pfx[k];
-                    i->pfx[k] = p;
-                    break;
-                }
-            }
-        }
     }
     for (unsigned k = 0; k < i->npfx; k++)
         put(g, i->pfx[k]);
@@ -607,25 +582,20 @@ static void f_test(struct gen *g)
 
 /* Shift/rotate count: an immediate, 1, or CL (known from a setup move or
  * not known at all). Returns the count or -1. */
-static int shift_count(struct gen *g, struct ins *i, unsigned size, int cl_form, int *form,
-                       int nonzero)
+static int shift_count(struct gen *g, struct ins *i, unsigned size, int cl_form, int *form)
 {
     unsigned f = rn(g, 3);
     if (cl_form >= 0)
         f = (unsigned)cl_form;
     *form = (int)f;
     unsigned c = pct(g, 60) ? rn(g, 2 * size * 8 + 2) : (unsigned)(rnd(g) & 0xff);
-    if (nonzero && !(c & (size == 8 ? 63 : 31)))
-        c |= 1;
     if (f == 0) { /* imm8 */
         set_imm(i, c, 1);
         return (int)c;
     }
     if (f == 1)
         return 1;
-    if (nonzero && (!isknown(g, VMP_RCX) || !(g->val[VMP_RCX] & (size == 8 ? 63 : 31))))
-        setup_mov(g, VMP_RCX, (rnd(g) & ~0xffull) | c);
-    else if (!isknown(g, VMP_RCX) && pct(g, 70))
+    if (!isknown(g, VMP_RCX) && pct(g, 70))
         setup_mov(g, VMP_RCX, (rnd(g) & ~0xffull) | c);
     g_lock |= 1u << VMP_RCX;
     return isknown(g, VMP_RCX) ? (int)(g->val[VMP_RCX] & 0xff) : -1;
@@ -647,7 +617,7 @@ static void shift_unit(struct gen *g, unsigned kind)
     ins_init(&i);
     opsize(&i, size);
     int form, mem = pct(g, 30);
-    int cnt = shift_count(g, &i, size, -1, &form, gen_avoid_bugs && size == 4 && !mem);
+    int cnt = shift_count(g, &i, size, -1, &form);
     opc(&i, (uint8_t)((form == 0 ? 0xC0 : form == 1 ? 0xD0 : 0xD2) + (size > 1)));
     i.reg = ext;
     pick_rm(g, &i, size, mem, 1);
@@ -689,8 +659,7 @@ static void f_shld(struct gen *g)
         unsigned save = g->len;
         uint32_t known = g->known;
         uint64_t rcx = g->val[VMP_RCX];
-        cnt = shift_count(g, &i, size, (int)(rn(g, 2) ? 0 : 2), &form,
-                          gen_avoid_bugs && size == 4 && !mem);
+        cnt = shift_count(g, &i, size, (int)(rn(g, 2) ? 0 : 2), &form);
         /* a 16-bit count above 16 leaves the result undefined */
         if (size != 2 || (cnt >= 0 && (cnt & 31) <= 16))
             break;
@@ -1121,10 +1090,6 @@ static void f_xadd(struct gen *g)
     int mem = pct(g, 40);
     pick_rm(g, &i, size, mem, 1);
     pick_reg(g, &i, size, 1);
-    if (!mem && gen_avoid_bugs && i.reg == (unsigned)i.rm) { /* xadd_same_reg */
-        i.reg = i.rm == 0 ? 1 : 0;
-        unk(g, i.reg);
-    }
     if (mem && pct(g, 40))
         pfx(&i, 0xF0);
     ins_emit(g, &i);

@@ -837,7 +837,8 @@ START_TEST(test_protected_idt)
     ck_assert_uint_eq(e->cpu.rip, 0x3000);
     ck_assert_uint_eq(xenv_get(e, RSP, 4), div_eip);
     ck_assert_uint_eq(xenv_get(e, RSP + 4, 4), 0x08);
-    ck_assert_uint_eq(xenv_get(e, RSP + 8, 4), 2 | VMP_FLAG_IF);
+    /* a fault pushes RF = 1 (SDM Vol. 3B §18.3.1.1) */
+    ck_assert_uint_eq(xenv_get(e, RSP + 8, 4), 2 | VMP_FLAG_IF | VMP_FLAG_RF);
     ck_assert(!(e->cpu.rflags & VMP_FLAG_IF));
     /* the handler skips the div: add dword [esp], 2 ; iret */
     ck_assert_int_eq(run(e, (uint8_t[]){ 0x83, 0x04, 0x24, 0x02, 0xcf }, 5, 2), 0);
@@ -1280,7 +1281,7 @@ START_TEST(test_user_pf_legacy_idt)
     ck_assert_uint_eq(xenv_get(e, RSP, 4), 5);            /* error code */
     ck_assert_uint_eq(xenv_get(e, RSP + 4, 4), 0x1000);   /* faulting EIP */
     ck_assert_uint_eq(xenv_get(e, RSP + 8, 4), 0x1b);
-    ck_assert_uint_eq(xenv_get(e, RSP + 12, 4), 2 | VMP_FLAG_IF);
+    ck_assert_uint_eq(xenv_get(e, RSP + 12, 4), 2 | VMP_FLAG_IF | VMP_FLAG_RF);
     ck_assert_uint_eq(xenv_get(e, RSP + 16, 4), 0x70000);
     ck_assert_uint_eq(xenv_get(e, RSP + 20, 4), 0x23);
     ck_assert(!(e->cpu.rflags & VMP_FLAG_IF));
@@ -1335,6 +1336,215 @@ START_TEST(test_fetch_boundaries)
 }
 END_TEST
 
+/* ---- cases the differential test (tests/diff) found --------------------- */
+
+/* SDM Vol. 2D XADD: TEMP <- SRC + DEST; SRC <- DEST; DEST <- TEMP. With one
+ * register as both operands the last write, DEST <- TEMP, leaves the sum. */
+START_TEST(test_xadd_same_register)
+{
+    struct xenv *e = xenv_new();
+    xenv_long64(e, 0x1000);
+    RAX = 0x1111111122222222ull;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0x0f, 0xc1, 0xc0 }, 4), 0); /* xadd rax, rax */
+    ck_assert_uint_eq(RAX, 0x2222222244444444ull);
+    RBX = 0x80;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0xc0, 0xdb }, 3), 0); /* xadd bl, bl */
+    ck_assert_uint_eq(RBX, 0);
+    ck_assert_uint_eq(FLAGS, F_CF | F_ZF | F_PF | F_OF);
+    RBX = 0x1234; /* xadd bh, bh: the high byte */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0xc0, 0xff }, 3), 0);
+    ck_assert_uint_eq(RBX, 0x2434);
+    /* two registers: the sum in DEST, the old DEST in SRC */
+    RAX = 5;
+    RCX = 7;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0x0f, 0xc1, 0xc8 }, 4), 0); /* xadd rax, rcx */
+    ck_assert_uint_eq(RAX, 12);
+    ck_assert_uint_eq(RCX, 5);
+    /* memory DEST on a read-only page: #PF, the register stays */
+    uint64_t pte = 0x5000 | 5; /* present, user, read-only */
+    xenv_put(e, 0x303000 + 5 * 8, &pte, 8);
+    vmp_x86_flush_tlb(&e->cpu);
+    RCX = 9;
+    /* xadd [0x5000], rcx */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0x0f, 0xc1, 0x0c, 0x25, 0x00, 0x50, 0x00, 0x00 }, 9),
+                     VMP_X86_EXCEPTION);
+    ck_assert(e->cpu.event.valid);
+    ck_assert_uint_eq(e->cpu.event.vector, VMP_X86_PF);
+    ck_assert_uint_eq(RCX, 9);
+    xenv_free(e);
+}
+END_TEST
+
+/* A masked shift/rotate count of 0 changes neither the operand nor the
+ * flags (SDM Vol. 2B SAL/SAR/SHL/SHR, RCL/RCR/ROL/ROR, SHLD, SHRD), but a
+ * 32-bit register destination is still written, and a 32-bit register
+ * write in 64-bit mode clears bits 63:32 (SDM Vol. 1 §3.4.1.1). Measured
+ * on the host for every form with tests/diff. */
+START_TEST(test_shift_count0_zero_extends)
+{
+    static const uint8_t code[][5] = {
+        { 0xc1, 0xe0, 0x00 },       /* shl eax, 0 */
+        { 0xc1, 0xe8, 0x20 },       /* shr eax, 32 (masked: 0) */
+        { 0xd3, 0xf8 },             /* sar eax, cl */
+        { 0xd3, 0xc0 },             /* rol eax, cl */
+        { 0xc1, 0xc8, 0x00 },       /* ror eax, 0 */
+        { 0xd3, 0xd0 },             /* rcl eax, cl */
+        { 0xc1, 0xd8, 0x40 },       /* rcr eax, 64 (masked: 0) */
+        { 0x0f, 0xa4, 0xd8, 0x00 }, /* shld eax, ebx, 0 */
+        { 0x0f, 0xad, 0xd8 },       /* shrd eax, ebx, cl */
+    };
+    static const unsigned len[] = { 3, 3, 2, 2, 3, 2, 3, 4, 3 };
+    struct xenv *e = xenv_new();
+    for (unsigned k = 0; k < sizeof(len) / sizeof(len[0]); k++) {
+        xenv_long64(e, 0x1000);
+        RAX = 0xdeadbeef87654321ull;
+        RBX = 0xffffffffffffffffull;
+        RCX = 0xffffffffffffff20ull; /* CL = 32: masked to 0 */
+        e->cpu.rflags = 2 | F_CF | F_OF | F_SF;
+        ck_assert_int_eq(exec1(e, code[k], len[k]), 0);
+        ck_assert_msg(RAX == 0x87654321ull, "form %u: rax %llx", k, (unsigned long long)RAX);
+        ck_assert_uint_eq(FLAGS, F_CF | F_OF | F_SF);
+    }
+    /* 64-bit and 16-bit operands and memory are not written */
+    xenv_long64(e, 0x1000);
+    RAX = 0xdeadbeef87654321ull;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0xc1, 0xe0, 0x40 }, 4), 0); /* shl rax, 64 */
+    ck_assert_uint_eq(RAX, 0xdeadbeef87654321ull);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x66, 0xc1, 0xe0, 0x20 }, 4), 0); /* shl ax, 32 */
+    ck_assert_uint_eq(RAX, 0xdeadbeef87654321ull);
+    RAX = 0x5000;
+    e->last_write_gpa = 0;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xc1, 0x20, 0x00 }, 3), 0); /* shl dword [rax], 0 */
+    ck_assert_uint_ne(e->last_write_gpa, 0x5000); /* (the walker may set the PTE's D bit) */
+    xenv_free(e);
+}
+END_TEST
+
+/* In 64-bit mode the ES/CS/SS/DS overrides are ignored (SDM Vol. 1
+ * §3.3.7.1): one after FS or GS does not cancel it. Of FS and GS the last
+ * wins. Checked on the host with tests/diff. */
+START_TEST(test_ignored_segment_prefix_after_fs)
+{
+    struct xenv *e = xenv_new();
+    xenv_long64(e, 0x1000);
+    e->cpu.seg[VMP_FS].base = 0x10000;
+    e->cpu.seg[VMP_GS].base = 0x20000;
+    xenv_put(e, 0x100, (uint32_t[]){ 0x11111111 }, 4);
+    xenv_put(e, 0x10100, (uint32_t[]){ 0xf5f5f5f5 }, 4);
+    xenv_put(e, 0x20100, (uint32_t[]){ 0x65656565 }, 4);
+    /* mov eax, [0x100] with prefixes */
+#define MOVABS(...) (uint8_t[]){ __VA_ARGS__, 0x8b, 0x04, 0x25, 0x00, 0x01, 0x00, 0x00 }
+    ck_assert_int_eq(exec1(e, MOVABS(0x64, 0x3e), 9), 0);
+    ck_assert_uint_eq(RAX, 0xf5f5f5f5);
+    ck_assert_int_eq(exec1(e, MOVABS(0x65, 0x26, 0x2e, 0x36), 11), 0);
+    ck_assert_uint_eq(RAX, 0x65656565);
+    ck_assert_int_eq(exec1(e, MOVABS(0x3e, 0x64), 9), 0);
+    ck_assert_uint_eq(RAX, 0xf5f5f5f5);
+    ck_assert_int_eq(exec1(e, MOVABS(0x64, 0x65), 9), 0);
+    ck_assert_uint_eq(RAX, 0x65656565);
+    ck_assert_int_eq(exec1(e, MOVABS(0x65, 0x64), 9), 0);
+    ck_assert_uint_eq(RAX, 0xf5f5f5f5);
+    ck_assert_int_eq(exec1(e, MOVABS(0x2e), 8), 0);
+    ck_assert_uint_eq(RAX, 0x11111111);
+    /* outside 64-bit mode the last override wins, DS included */
+    xenv_prot32(e, 0x1000);
+    e->cpu.seg[VMP_FS].base = 0x10000;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x64, 0x3e, 0xa1, 0x00, 0x01, 0x00, 0x00 }, 7), 0);
+    ck_assert_uint_eq(RAX, 0x11111111);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x3e, 0x64, 0xa1, 0x00, 0x01, 0x00, 0x00 }, 7), 0);
+    ck_assert_uint_eq(RAX, 0xf5f5f5f5);
+#undef MOVABS
+    xenv_free(e);
+}
+END_TEST
+
+/* SDM Vol. 3B §18.3.1.1: the RFLAGS image pushed for a fault-class
+ * exception (other than an instruction-breakpoint #DB) has RF = 1; a trap
+ * (single-step #DB, INT3) pushes RF as it was (0 here). */
+START_TEST(test_fault_pushes_rf)
+{
+    struct xenv *e = xenv_new();
+    xenv_long64(e, 0x1000);
+    uint64_t gdt[3] = { 0, 0x00af9b000000ffffull, 0x00cf93000000ffffull };
+    xenv_put(e, 0x500, gdt, sizeof(gdt));
+    e->cpu.gdt.base = 0x500;
+    e->cpu.gdt.limit = 0x17;
+    for (unsigned v = 0; v <= 0x20; v++) {
+        uint32_t gate[4] = { (0x08 << 16) | 0x3000, 0x8e00, 0, 0 };
+        xenv_put(e, 0x600 + v * 16, gate, 16);
+    }
+    e->cpu.idt.base = 0x600;
+    e->cpu.idt.limit = 0x21 * 16 - 1;
+    /* #UD (ud2): no error code, RFLAGS at RSP + 16 */
+    RSP = 0x80000;
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0x0f, 0x0b }, 2, 1), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x3000);
+    ck_assert_uint_eq(xenv_get(e, RSP + 16, 8), 2 | VMP_FLAG_RF);
+    ck_assert(!(e->cpu.rflags & VMP_FLAG_RF)); /* the handler runs with RF = 0 */
+    /* IRETQ loads RF = 1 (to a NOP at 0x1100); the NOP completes and
+     * clears it */
+    xenv_put(e, RSP, (uint64_t[]){ 0x1100 }, 8);
+    xenv_put(e, 0x1100, (uint8_t[]){ 0x90 }, 1);
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0x48, 0xcf }, 2, 1), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x1100);
+    ck_assert(e->cpu.rflags & VMP_FLAG_RF);
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0x90 }, 1, 1), 0);
+    ck_assert(!(e->cpu.rflags & VMP_FLAG_RF));
+    /* #GP(0) (non-canonical address): error code, RFLAGS at RSP + 24 */
+    e->cpu.rip = 0x1000;
+    RSP = 0x80000;
+    RAX = 0x8000000000000000ull;
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0x8b, 0x00 }, 2, 1), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x3000);
+    ck_assert_uint_eq(xenv_get(e, RSP + 24, 8), 2 | VMP_FLAG_RF);
+    /* INT3, a trap: RF pushed as it was */
+    e->cpu.rip = 0x1000;
+    RSP = 0x80000;
+    e->cpu.rflags = 2;
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0xcc }, 1, 1), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x3000);
+    ck_assert_uint_eq(xenv_get(e, RSP + 16, 8), 2);
+    /* single-step #DB, a trap: TF pushed, RF not */
+    e->cpu.rip = 0x1000;
+    RSP = 0x80000;
+    e->cpu.rflags = 2 | VMP_FLAG_TF;
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0x90 }, 1, 1), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x3000);
+    ck_assert_uint_eq(xenv_get(e, RSP + 16, 8), 2 | VMP_FLAG_TF);
+    /* an interrupt after a REP iteration other than the last pushes RF = 1;
+     * one after the last pushes RF as it is (0) */
+    struct vmp_x86_ops ops = xenv_ops;
+    ops.intr_ack = xenv_ack;
+    ack_vec = 0x20;
+    e->cpu.rip = 0x1000;
+    RSP = 0x80000;
+    RDI = 0x10000;
+    RCX = VMP_X86_REP_CHUNK + 1;
+    e->cpu.rflags = 2 | VMP_FLAG_IF;
+    xenv_put(e, 0x1000, (uint8_t[]){ 0xf3, 0xaa }, 2); /* rep stosb */
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &ops, e), 0); /* one chunk */
+    ck_assert_uint_eq(e->cpu.rip, 0x1000);
+    ck_assert_uint_eq(RCX, 1);
+    e->cpu.irq_pending = 1;
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &ops, e), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x3000);
+    ck_assert_uint_eq(xenv_get(e, RSP + 16, 8), 2 | VMP_FLAG_IF | VMP_FLAG_RF);
+    /* iretq back: the last iteration completes the instruction, RF = 0 */
+    ck_assert_int_eq(run(e, (uint8_t[]){ 0x48, 0xcf }, 2, 1), 0);
+    ck_assert(e->cpu.rflags & VMP_FLAG_RF);
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &ops, e), 0);
+    ck_assert_uint_eq(RCX, 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x1002);
+    ck_assert(!(e->cpu.rflags & VMP_FLAG_RF));
+    e->cpu.irq_pending = 1;
+    RSP = 0x80000;
+    ck_assert_int_eq(vmp_x86_step(&e->cpu, &ops, e), 0);
+    ck_assert_uint_eq(e->cpu.rip, 0x3000);
+    ck_assert_uint_eq(xenv_get(e, RSP + 16, 8), 2 | VMP_FLAG_IF);
+    xenv_free(e);
+}
+END_TEST
+
 /* vmp_x86_run: N steps, stopping at the first non-OK result. */
 START_TEST(test_run_n)
 {
@@ -1383,6 +1593,10 @@ Suite *x86exec_suite(void)
     tcase_add_test(tc, test_user_pf_legacy_idt);
     tcase_add_test(tc, test_fetch_boundaries);
     tcase_add_test(tc, test_run_n);
+    tcase_add_test(tc, test_xadd_same_register);
+    tcase_add_test(tc, test_shift_count0_zero_extends);
+    tcase_add_test(tc, test_ignored_segment_prefix_after_fs);
+    tcase_add_test(tc, test_fault_pushes_rf);
     suite_add_tcase(s, tc);
     return s;
 }
