@@ -493,6 +493,11 @@ static void *cpu_thread(void *arg)
                              (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
             break;
         case KVM_EXIT_INTERNAL_ERROR: {
+            /* An instruction KVM's emulator cannot do: the library's does
+             * it (kvm_emul.c); if that fails too, the run ends. */
+            if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+                vmp_kvm_emulate_one(m, c->index) == 0)
+                break;
             struct vmp_vcpu_regs g;
             struct vmp_vcpu_sregs sg;
             memset(&g, 0, sizeof g);

@@ -131,6 +131,9 @@ void vmp_kvm_stop(struct vmp_machine *m); /* kick all, join threads */
 /* The guest TSC of cpu and its rate (for the LAPIC's TSC-deadline mode). */
 uint64_t vmp_kvm_read_tsc(struct vmp_machine *m, unsigned cpu);
 uint64_t vmp_kvm_tsc_hz(struct vmp_machine *m);
+/* kvm_emul.c: run vCPU cpu's next instruction on the library's emulator
+ * (after KVM's emulation failure); 0 when it retired. Lock held. */
+int vmp_kvm_emulate_one(struct vmp_machine *m, unsigned cpu);
 
 /* --- emu.c: the emulator backend (same calls as kvm.c) --- */
 int vmp_emu_create(struct vmp_machine *m);

