@@ -338,6 +338,35 @@ static int decode_vex(struct dec *d, struct vmp_x86_insn *in, uint8_t first)
     return 0;
 }
 
+/* The 0F 38 opcodes the executor implements (SDM Vol. 2 Table A-4): MOVBE
+ * (F0/F1, no F2/F3: F2 makes them CRC32), ADCX (66 F6) and ADOX (F3 F6; F3
+ * wins over 66). NULL for the rest of the map. */
+static const struct x86_opent *map38(uint8_t prefixes, uint8_t op)
+{
+    static const struct x86_opent movbe_load = {
+        .op = OP_MOVBE, .o = { OPND(K_G, SZ_V), OPND(K_M, SZ_V), 0 }, .f = F_MODRM
+    };
+    static const struct x86_opent movbe_store = {
+        .op = OP_MOVBE, .o = { OPND(K_M, SZ_V), OPND(K_G, SZ_V), 0 }, .f = F_MODRM
+    };
+    static const struct x86_opent adcx = {
+        .op = OP_ADX, .arg = 0, .o = { OPND(K_G, SZ_V), OPND(K_E, SZ_V), 0 },
+        .fl = FL_C, .f = F_MODRM
+    };
+    static const struct x86_opent adox = {
+        .op = OP_ADX, .arg = 1, .o = { OPND(K_G, SZ_V), OPND(K_E, SZ_V), 0 },
+        .fl = FL_O, .f = F_MODRM
+    };
+    bool rep = prefixes & VMP_X86_PFX_REP, repne = prefixes & VMP_X86_PFX_REPNE;
+    if ((op == 0xf0 || op == 0xf1) && !rep && !repne)
+        return op == 0xf0 ? &movbe_load : &movbe_store;
+    if (op == 0xf6 && rep)
+        return &adox;
+    if (op == 0xf6 && !repne && (prefixes & VMP_X86_PFX_OPSIZE))
+        return &adcx;
+    return NULL;
+}
+
 int vmp_x86_decode_bytes(struct vmp_x86_insn *in, unsigned mode,
                          const uint8_t *bytes, unsigned len)
 {
@@ -420,6 +449,8 @@ opcode:
             in->map = b == 0x38 ? 2 : 3;
             if ((rc = next(&d, &b)))
                 return rc;
+            if (in->map == 2 && (e = map38(in->prefixes, b)))
+                goto entry;
             in->opcode = b;
             in->op = OP_UNIMPL;
             in->opsize = 4;
@@ -456,6 +487,7 @@ opcode:
             return VMP_X86_DEC_UD; /* EVEX: AVX-512 is not offered */
         e = &x86_map1[b];
     }
+entry:
     in->opcode = b;
 
     /* encodings that depend on mode or a mandatory prefix */
@@ -542,6 +574,8 @@ opcode:
     } else {
         in->opsize = (mode == 32) != o66 ? 4 : 2;
     }
+    if (in->op == OP_ADX) /* 66 is its mandatory prefix: 32 or 64 bits */
+        in->opsize = mode == 64 && (in->rex & 8) ? 8 : 4;
 
     if (flags & F_MODRM) {
         bool mem = (in->modrm >> 6) != 3;

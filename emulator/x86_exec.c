@@ -714,6 +714,33 @@ static int exec_main(struct x86_ctx *c, bool *jumped)
         x86_reg_set(cpu, o0->reg, o0->size, false, r);
         return 0;
     }
+    case OP_MOVBE: {
+        /* SDM Vol. 2B MOVBE: the bytes of the source in reverse order; no
+         * flags */
+        TRY(rd(c, o1, &a));
+        if (o0->size == 8)
+            r = __builtin_bswap64(a);
+        else if (o0->size == 4)
+            r = __builtin_bswap32((uint32_t)a);
+        else
+            r = __builtin_bswap16((uint16_t)a);
+        return wr(c, o0, r);
+    }
+    case OP_ADX: {
+        /* SDM Vol. 2A ADCX/ADOX: DEST + SRC + carry, unsigned; the carry
+         * comes from and goes to CF (ADCX) or OF (ADOX), nothing else */
+        uint64_t fl = in->arg ? VMP_FLAG_OF : VMP_FLAG_CF, m = x86_mask(o0->size);
+        TRY(rd(c, o0, &a));
+        TRY(rd(c, o1, &b));
+        a &= m;
+        b &= m;
+        uint64_t cin = (cpu->rflags & fl) ? 1 : 0;
+        r = (a + b + cin) & m;
+        bool cout = o0->size == 8 ? (r < a || (cin && r == a)) : ((a + b + cin) >> 32) != 0;
+        TRY(wr(c, o0, r));
+        x86_set_flags(cpu, fl, cout ? fl : 0);
+        return 0;
+    }
     case OP_CBW: {
         unsigned s = in->opsize, h = s / 2, sh = 64 - h * 8;
         a = x86_reg_get(cpu, VMP_RAX, h, false);

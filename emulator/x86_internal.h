@@ -121,6 +121,8 @@ enum x86_op {
     OP_BOUND, OP_ARPL,
     OP_SYSCALL, OP_SYSRET, OP_SYSENTER, OP_SYSEXIT, OP_SWAPGS,
     OP_CLAC, OP_STAC, OP_WAIT,
+    OP_MOVBE,
+    OP_ADX,         /* arg: 0 ADCX (carry in and out in CF) 1 ADOX (OF) */
     OP_COUNT
 };
 

@@ -27,8 +27,6 @@
  * lead removes entries as the emulator grows. `diff_test --no-skip` runs
  * them anyway. */
 const char *const gen_skip_list[] = {
-    "movbe",     /* 0F 38 F0/F1: VMP_X86_UNHANDLED */
-    "adcx_adox", /* 66/F3 0F 38 F6: VMP_X86_UNHANDLED */
     NULL,
 };
 

@@ -1545,6 +1545,63 @@ START_TEST(test_fault_pushes_rf)
 }
 END_TEST
 
+/* SDM Vol. 2B MOVBE (0F 38 F0 load, F1 store; memory operand only) and
+ * Vol. 2A ADCX (66 0F 38 F6) / ADOX (F3 0F 38 F6): unsigned add with carry
+ * through CF or OF only. */
+START_TEST(test_movbe_adx)
+{
+    struct xenv *e = xenv_new();
+    xenv_long64(e, 0x1000);
+    xenv_put(e, 0x5000, (uint8_t[]){ 1, 2, 3, 4, 5, 6, 7, 8 }, 8);
+    RBX = 0x5000;
+    RAX = 0xffffffffffffffffull;
+    e->cpu.rflags = 2 | ARITH;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0x0f, 0x38, 0xf0, 0x03 }, 5), 0); /* movbe rax, [rbx] */
+    ck_assert_uint_eq(RAX, 0x0102030405060708ull);
+    ck_assert_uint_eq(FLAGS, ARITH); /* no flag changes */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x38, 0xf0, 0x03 }, 4), 0); /* movbe eax, [rbx] */
+    ck_assert_uint_eq(RAX, 0x01020304);
+    RAX = 0xaaaaaaaaaaaaaaaaull;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x66, 0x0f, 0x38, 0xf0, 0x03 }, 5), 0); /* movbe ax, [rbx] */
+    ck_assert_uint_eq(RAX, 0xaaaaaaaaaaaa0102ull);
+    RCX = 0x1122334455667788ull;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x38, 0xf1, 0x0b }, 4), 0); /* movbe [rbx], ecx */
+    ck_assert_uint_eq(xenv_get(e, 0x5000, 8), 0x0807060588776655ull);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x48, 0x0f, 0x38, 0xf1, 0x0b }, 5), 0); /* movbe [rbx], rcx */
+    ck_assert_uint_eq(xenv_get(e, 0x5000, 8), 0x8877665544332211ull);
+    /* a register operand is #UD */
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x38, 0xf0, 0xc3 }, 4), VMP_X86_EXCEPTION);
+    ck_assert_uint_eq(e->cpu.event.vector, VMP_X86_UD);
+
+    /* adcx rax, rcx: CF in and out, OF SF ZF AF PF untouched */
+    RAX = 0xffffffffffffffffull;
+    RCX = 0;
+    e->cpu.rflags = 2 | F_CF | F_OF | F_ZF;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x66, 0x48, 0x0f, 0x38, 0xf6, 0xc1 }, 6), 0);
+    ck_assert_uint_eq(RAX, 0);
+    ck_assert_uint_eq(FLAGS, F_CF | F_OF | F_ZF);
+    RAX = 1;
+    RCX = 2;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x66, 0x48, 0x0f, 0x38, 0xf6, 0xc1 }, 6), 0);
+    ck_assert_uint_eq(RAX, 4);
+    ck_assert_uint_eq(FLAGS, F_OF | F_ZF);
+    /* adox eax, [rbx]: 32 bits, zero-extended; OF in and out, CF untouched */
+    xenv_put(e, 0x5000, (uint32_t[]){ 0x80000000u }, 4);
+    RAX = 0xffffffff80000000ull;
+    e->cpu.rflags = 2 | F_CF | F_OF;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0xf3, 0x0f, 0x38, 0xf6, 0x03 }, 5), 0);
+    ck_assert_uint_eq(RAX, 1);
+    ck_assert_uint_eq(FLAGS, F_CF | F_OF);
+    /* 66 with F3: F3 is the mandatory prefix (ADOX), still 32 bits */
+    RAX = 5;
+    e->cpu.rflags = 2 | F_CF;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x66, 0xf3, 0x0f, 0x38, 0xf6, 0x03 }, 6), 0);
+    ck_assert_uint_eq(RAX, 0x80000005ull);
+    ck_assert_uint_eq(FLAGS, F_CF);
+    xenv_free(e);
+}
+END_TEST
+
 /* vmp_x86_run: N steps, stopping at the first non-OK result. */
 START_TEST(test_run_n)
 {
@@ -1597,6 +1654,7 @@ Suite *x86exec_suite(void)
     tcase_add_test(tc, test_shift_count0_zero_extends);
     tcase_add_test(tc, test_ignored_segment_prefix_after_fs);
     tcase_add_test(tc, test_fault_pushes_rf);
+    tcase_add_test(tc, test_movbe_adx);
     suite_add_tcase(s, tc);
     return s;
 }
