@@ -38,6 +38,7 @@ struct vmp_board {
     struct vmp_pic *pic;
     struct vmp_uart *com1;
     int console_fd;                     /* -1: output dropped */
+    bool uart_used;                     /* the guest has sent a byte through COM1 */
     uint8_t rx_buf[256];                /* console input the UART refused */
     size_t rx_len, rx_pos;
     struct vmp_pci_host *pci;
@@ -119,14 +120,21 @@ static const struct vmp_io_ops cf8_bytes_ops = {cf8_bytes_read, cf8_bytes_write,
 
 /* --- serial console: COM1 to stdio, a file, or nowhere --- */
 
-static void console_tx(void *opaque, uint8_t byte)
+static void console_write(struct vmp_machine *m, uint8_t byte)
 {
-    struct vmp_machine *m = opaque;
     int fd = m->board->console_fd;
     if (fd < 0)
         return;
     while (write(fd, &byte, 1) < 0 && errno == EINTR)
         ;
+}
+
+/* COM1's transmitter. */
+static void console_tx(void *opaque, uint8_t byte)
+{
+    struct vmp_machine *m = opaque;
+    m->board->uart_used = true;
+    console_write(m, byte);
 }
 
 static void console_flush(struct vmp_machine *m)
@@ -157,7 +165,8 @@ void vmp_board_console_input(struct vmp_machine *m, const uint8_t *buf, size_t l
     console_flush(m);
 }
 
-void vmp_board_console_putc(struct vmp_machine *m, uint8_t c) { console_tx(m, c); }
+void vmp_board_console_putc(struct vmp_machine *m, uint8_t c) { console_write(m, c); }
+bool vmp_board_uart_used(struct vmp_machine *m) { return m->board->uart_used; }
 struct vmp_rtc *vmp_board_rtc(struct vmp_machine *m) { return m->board->rtc; }
 struct vmp_space *vmp_board_pci_cfg(struct vmp_machine *m) { return m->board->pcicfg; }
 

@@ -85,9 +85,13 @@ static struct vmp_block *open_disk(const char *spec)
 
 /* --- BIOS hooks (called with the machine lock held) --- */
 
+/* INT 10h text goes to the serial console too, until the guest sends
+ * through COM1 itself: boot loaders and Linux's setup code then write each
+ * line to both, and it would show twice. */
 static void fw_console_out(void *opaque, uint8_t c)
 {
-    vmp_board_console_putc(opaque, c);
+    if (!vmp_board_uart_used(opaque))
+        vmp_board_console_putc(opaque, c);
 }
 
 /* INT 16h reads what arrived in COM1's receiver (16550 LSR bit 0, RBR),

@@ -104,6 +104,7 @@ int vmp_board_msr(struct vmp_machine *m, unsigned cpu, uint32_t msr, uint64_t *v
 /* For the BIOS (firmware.c): COM1's console output, the RTC's CMOS, PCI
  * configuration space. */
 void vmp_board_console_putc(struct vmp_machine *m, uint8_t c);
+bool vmp_board_uart_used(struct vmp_machine *m); /* has COM1 sent anything? */
 struct vmp_rtc *vmp_board_rtc(struct vmp_machine *m);
 struct vmp_space *vmp_board_pci_cfg(struct vmp_machine *m);
 
