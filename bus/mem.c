@@ -9,6 +9,7 @@
 struct vmp_mem {
     struct vmp_mem_region *r; /* sorted by gpa, non-overlapping */
     size_t n, cap;
+    size_t hint; /* region of the last copy: most copies hit it again */
 };
 
 struct vmp_mem *vmp_mem_create(void) { return calloc(1, sizeof(struct vmp_mem)); }
@@ -57,6 +58,7 @@ int vmp_mem_add(struct vmp_mem *m, uint64_t gpa, uint64_t size, void *host, unsi
     memmove(&m->r[i + 1], &m->r[i], (m->n - i) * sizeof *m->r);
     m->r[i] = (struct vmp_mem_region){ gpa, size, host, flags };
     m->n++;
+    m->hint = 0;
     return 0;
 }
 
@@ -67,6 +69,7 @@ int vmp_mem_remove(struct vmp_mem *m, uint64_t gpa)
         return -ENOENT;
     memmove(&m->r[i], &m->r[i + 1], (m->n - i - 1) * sizeof *m->r);
     m->n--;
+    m->hint = 0;
     return 0;
 }
 
@@ -95,8 +98,24 @@ static int copy(const struct vmp_mem *m, uint64_t gpa, uint8_t *buf, size_t len,
 {
     if (len == 0)
         return 0;
-    if (!m || !buf || !covered(m, gpa, len, write))
+    if (!m || !buf)
         return -EFAULT;
+    /* Fast path: wholly inside the region the last copy used. */
+    if (m->hint < m->n) {
+        const struct vmp_mem_region *r = &m->r[m->hint];
+        if (gpa >= r->gpa && gpa <= last_of(r) && len - 1 <= last_of(r) - gpa &&
+            !(write && (r->flags & VMP_MEM_READONLY))) {
+            uint8_t *h = (uint8_t *)r->host + (gpa - r->gpa);
+            if (write)
+                memcpy(h, buf, len);
+            else
+                memcpy(buf, h, len);
+            return 0;
+        }
+    }
+    if (!covered(m, gpa, len, write))
+        return -EFAULT;
+    ((struct vmp_mem *)m)->hint = lower_bound(m, gpa); /* a cache, not state */
     size_t i = lower_bound(m, gpa);
     while (len) {
         const struct vmp_mem_region *r = &m->r[i++];

@@ -42,6 +42,7 @@ enum fuzz_op {
 #define FUZZ_MAX_WINDOWS 16
 #define FUZZ_MAX_LINES 32
 #define FUZZ_MAX_OPS 4096 /* bounds one input's run time */
+#define FUZZ_MAX_SAVES 4  /* save/load round trips per input */
 
 struct fuzz_board {
     struct vmp_space *pio, *mmio, *cfg; /* any may be NULL */

@@ -131,9 +131,15 @@ void vmp_pci_func_load_commit(struct vmp_pci_func *f, struct vmp_pci_func_staged
 {
     /* Read-only bytes stay the model's; the state supplies what the guest
      * could have written, plus the MSI pending bits. */
-    for (unsigned i = 0; i < VMP_PCI_CFG_SIZE; i++) {
-        uint8_t m = f->wmask[i] | f->w1c[i];
-        f->cfg[i] = (uint8_t)((f->cfg[i] & ~m) | (s->cfg[i] & m));
+    for (unsigned i = 0; i < VMP_PCI_CFG_SIZE; i += 8) { /* a word at a time */
+        uint64_t wm, w1c, cur, in;
+        memcpy(&wm, f->wmask + i, 8);
+        memcpy(&w1c, f->w1c + i, 8);
+        memcpy(&cur, f->cfg + i, 8);
+        memcpy(&in, s->cfg + i, 8);
+        uint64_t m = wm | w1c;
+        cur = (cur & ~m) | (in & m);
+        memcpy(f->cfg + i, &cur, 8);
     }
     if (f->msi.cap && f->msi.maskable)
         memcpy(f->cfg + vmp_msi_pending_reg(f), s->cfg + vmp_msi_pending_reg(f), 4);
