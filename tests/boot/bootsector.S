@@ -4,6 +4,7 @@
  *   DL = 80h from INT 19h; INT 13h AH=41h (EDD present, BX = AA55h);
  *   INT 13h AH=42h reads LBA 1 (the script put a line there) to 0:8000h;
  *   INT 15h E820h walks the map and finds RAM at 1 MiB;
+ *   a write to the BIOS ROM (F000:FFF0) leaves it unchanged;
  * then port 0xF4 ends the run: 0 when every step passed (vmp status 1),
  * else the number of the failed step. Built with GNU as (--32, .code16). */
     .code16
@@ -74,6 +75,15 @@ e820_end:
     movb $0x0E, %ah
     movw $7, %bx
     int $0x10
+    movw $0xF000, %ax            /* step 5: the BIOS ROM ignores writes */
+    movw %ax, %es
+    movb %es:0xFFF0, %al
+    notb %es:0xFFF0
+    cmpb %es:0xFFF0, %al
+    movb $5, %al
+    jne fail
+    movw $m_rom, %si
+    call puts
     movw $m_ok, %si
     call puts
     xorb %al, %al
@@ -101,6 +111,7 @@ puts:
 
 m_hello: .asciz "bootsector: started from disk 80h\r\n"
 m_e820:  .asciz "bootsector: E820 entries: "
+m_rom:   .asciz "\r\nbootsector: ROM write ignored"
 m_ok:    .asciz "\r\nbootsector: all steps passed\r\n"
 m_fail:  .asciz "bootsector: FAILED\r\n"
 drive:   .byte 0

@@ -1,7 +1,8 @@
 #!/bin/sh
 # vmp --disk without --kernel: the BIOS boots from the reset vector, and the
 # boot sector of tests/boot/bootsector.S (assembled here with GNU as) checks
-# DL, INT 13h AH=41h/42h and INT 15h E820, printing through INT 10h. It must
+# DL, INT 13h AH=41h/42h, INT 15h E820 and that the ROM is read-only,
+# printing through INT 10h. It must
 # pass (status 1, every line on the console) under --accel emu, and under
 # --accel kvm where /dev/kvm works. Then the --disk errors (status 2).
 set -u
@@ -32,6 +33,7 @@ run() {
     missing=""
     for line in "vmparts BIOS" "bootsector: started from disk 80h" \
                 "bootsector: sector 2 says hello" "bootsector: E820 entries: " \
+                "bootsector: ROM write ignored" \
                 "bootsector: all steps passed"; do
         grep -q "$line" "$out" || missing="$missing [$line]"
     done
