@@ -56,6 +56,7 @@ void vmp_cpuid_emu(uint32_t leaf, uint32_t subleaf, unsigned ncpus, uint32_t out
         out[0] = 0x000006A0; /* family 6 */
         out[1] = 0;
         out[2] = (1u << 13)   /* CMPXCHG16B */
+                 | (1u << 22)  /* MOVBE */
                  | (1u << 23); /* POPCNT */
         out[3] = (1u << 2)     /* DE: CR4.DE */
                  | (1u << 3)   /* PSE */
@@ -69,7 +70,7 @@ void vmp_cpuid_emu(uint32_t leaf, uint32_t subleaf, unsigned ncpus, uint32_t out
         break;
     case 7:
         if (subleaf == 0)
-            out[1] = (1u << 7) | (1u << 20); /* SMEP, SMAP (CLAC/STAC) */
+            out[1] = (1u << 7) | (1u << 19) | (1u << 20); /* SMEP, ADX, SMAP (CLAC/STAC) */
         break;
     case 0xB: {
         /* One thread per core, ncpus cores in one package. */
