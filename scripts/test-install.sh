@@ -5,7 +5,7 @@
 set -e
 prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
-make -s --no-print-directory install PREFIX="$prefix" BUILD=build SANITIZE=0 >/dev/null
+MAKEFLAGS= make -s --no-print-directory install PREFIX="$prefix" BUILD=build SANITIZE=0 >/dev/null
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 cflags=$(pkg-config --cflags vmparts)
 libs=$(pkg-config --libs vmparts)
