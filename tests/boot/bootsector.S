@@ -5,6 +5,7 @@
  *   INT 13h AH=42h reads LBA 1 (the script put a line there) to 0:8000h;
  *   INT 15h E820h walks the map and finds RAM at 1 MiB;
  *   a write to the BIOS ROM (F000:FFF0) leaves it unchanged;
+ *   "RSD PTR " and "_SM3_" are on 16-byte boundaries in F0000h-FFFFFh;
  * then port 0xF4 ends the run: 0 when every step passed (vmp status 1),
  * else the number of the failed step. Built with GNU as (--32, .code16). */
     .code16
@@ -84,6 +85,24 @@ e820_end:
     jne fail
     movw $m_rom, %si
     call puts
+    xorw %di, %di                /* step 6: the RSDP and SMBIOS 3 anchors */
+    xorb %dl, %dl                /* on 16-byte boundaries of F000h */
+scan:
+    cmpl $0x20445352, %es:(%di)  /* "RSD " */
+    jne 1f
+    cmpl $0x20525450, %es:4(%di) /* "PTR " */
+    jne 1f
+    orb $1, %dl
+1:  cmpl $0x334D535F, %es:(%di)  /* "_SM3" */
+    jne 2f
+    orb $2, %dl
+2:  addw $16, %di
+    jnz scan
+    movb $6, %al
+    cmpb $3, %dl
+    jne fail
+    movw $m_tab, %si
+    call puts
     movw $m_ok, %si
     call puts
     xorb %al, %al
@@ -109,11 +128,12 @@ puts:
     jmp puts
 2:  ret
 
-m_hello: .asciz "bootsector: started from disk 80h\r\n"
-m_e820:  .asciz "bootsector: E820 entries: "
-m_rom:   .asciz "\r\nbootsector: ROM write ignored"
-m_ok:    .asciz "\r\nbootsector: all steps passed\r\n"
-m_fail:  .asciz "bootsector: FAILED\r\n"
+m_hello: .asciz "boot: started from disk 80h\r\n"
+m_e820:  .asciz "boot: E820 entries: "
+m_rom:   .asciz "\r\nboot: ROM write ignored"
+m_tab:   .asciz "\r\nboot: RSDP, _SM3_"
+m_ok:    .asciz "\r\nboot: all steps passed\r\n"
+m_fail:  .asciz "boot: FAILED\r\n"
 drive:   .byte 0
 ram1m:   .byte 0
     .p2align 2

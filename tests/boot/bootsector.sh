@@ -1,7 +1,8 @@
 #!/bin/sh
 # vmp --disk without --kernel: the BIOS boots from the reset vector, and the
 # boot sector of tests/boot/bootsector.S (assembled here with GNU as) checks
-# DL, INT 13h AH=41h/42h, INT 15h E820 and that the ROM is read-only,
+# DL, INT 13h AH=41h/42h, INT 15h E820, that the ROM is read-only and
+# holds the RSDP and SMBIOS 3 anchors,
 # printing through INT 10h. It must
 # pass (status 1, every line on the console) under --accel emu, and under
 # --accel kvm where /dev/kvm works. Then the --disk errors (status 2).
@@ -31,10 +32,10 @@ run() {
         --timeout 60 < /dev/null > /dev/null 2> "$tmp/$accel.err"
     rc=$?
     missing=""
-    for line in "vmparts BIOS" "bootsector: started from disk 80h" \
-                "bootsector: sector 2 says hello" "bootsector: E820 entries: " \
-                "bootsector: ROM write ignored" \
-                "bootsector: all steps passed"; do
+    for line in "vmparts BIOS" "boot: started from disk 80h" \
+                "bootsector: sector 2 says hello" "boot: E820 entries: " \
+                "boot: ROM write ignored" "boot: RSDP, _SM3_" \
+                "boot: all steps passed"; do
         grep -q "$line" "$out" || missing="$missing [$line]"
     done
     if [ "$rc" -eq 1 ] && [ -z "$missing" ]; then
