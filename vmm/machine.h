@@ -119,6 +119,10 @@ void vmp_firmware_trap(struct vmp_machine *m, unsigned cpu);
 void vmp_firmware_stats(const struct vmp_machine *m, uint64_t *traps);
 /* --dump-acpi: the board's ACPI tables as DIR/<signature>.dat. */
 int vmp_firmware_dump_acpi(struct vmp_machine *m, const char *dir);
+/* The ACPI description of this board (vCPUs, the HPET model's ID, the ISA
+ * devices present), for BIOS boots and --kernel boots alike. */
+struct vmp_acpi_config;
+void vmp_firmware_acpi_config(struct vmp_machine *m, struct vmp_acpi_config *ac);
 
 /* --- kvm.c: the KVM backend --- */
 int vmp_kvm_create(struct vmp_machine *m);

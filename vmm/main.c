@@ -120,11 +120,7 @@ static int build_tables(struct vmp_machine *m, struct vmp_e820_entry *map, size_
                         size_t *count, uint64_t *rsdp)
 {
     struct vmp_acpi_config ac;
-    vmp_acpi_config_default(&ac, m->ncpus);
-    ac.hpet_block_id = VMP_HPET_ID;
-    ac.hpet_min_tick = VMP_HPET_MIN_TICK;
-    ac.devices = VMP_ACPI_DEV_COM1 | VMP_ACPI_DEV_RTC | VMP_ACPI_DEV_PIT | VMP_ACPI_DEV_PIC |
-                 VMP_ACPI_DEV_HPET;
+    vmp_firmware_acpi_config(m, &ac); /* the same tables as a BIOS boot */
     uint64_t base = (m->low_end - ACPI_AREA) & ~0xFFFFull;
     struct vmp_acpi_tables t;
     int r = vmp_acpi_build(&ac, base, ACPI_AREA, &t);
