@@ -126,6 +126,7 @@ check: deps
 test: check
 
 bench: $(BENCH_BINS)
+	@sh scripts/install-deps.sh qemu-system-x86 # the peer the benches compare with
 	@set -e; for b in $(BENCH_BINS); do echo "== $$b"; $$b; done
 
 install: lib

@@ -10,5 +10,6 @@ $(DUMP_ACPI_BIN): tests/acpi/dump_acpi.c $(STATIC_LIB)
 
 # Opt-in: Debian's kernel under QEMU (TCG) boots with our ACPI tables.
 check-acpi-linux: all
+	@sh scripts/install-deps.sh qemu-system-x86
 	@BUILD=$(BUILD) sh tests/acpi/linux.sh
 .PHONY: check-acpi-linux

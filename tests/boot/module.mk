@@ -6,6 +6,7 @@ CHECK_SCRIPTS += tests/boot/bootsector.sh tests/boot/dump_acpi.sh
 
 # Slow, opt-in: SYSLINUX (with Debian's kernel) and GRUB 2 disk images.
 check-boot: all
+	@sh scripts/install-deps.sh syslinux syslinux-common mtools dosfstools grub-pc-bin
 	@BUILD=$(BUILD) sh tests/boot/grub.sh
 	@BUILD=$(BUILD) sh tests/boot/syslinux.sh
 .PHONY: check-boot
