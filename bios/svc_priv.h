@@ -73,13 +73,15 @@ struct bios_geom {
 };
 
 struct vmp_bios {
+    /* First and page-aligned (the struct is allocated so): a backend can
+     * map the image as guest memory directly, e.g. as a KVM memory slot. */
+    _Alignas(4096) uint8_t rom[VMP_BIOS_ROM_SIZE];
     struct vmp_env env;
     struct vmp_bios_config cfg;
     struct vmp_e820_entry e820[BIOS_E820_MAX];
     size_t e820_count;
     bool e820_derived;           /* no map in the config: from RAM */
     struct bios_geom geom[VMP_BIOS_MAX_DISKS];
-    uint8_t rom[VMP_BIOS_ROM_SIZE];
     uint16_t site[TRAP_COUNT];   /* ROM offset of each trap's OUT */
     uint16_t ivt_off[256];       /* F000:off for each vector */
     bool a20;

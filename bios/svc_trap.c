@@ -169,9 +169,12 @@ struct vmp_bios *vmp_bios_create(const struct vmp_env *env,
 {
     if (!env || !env->mem)
         return NULL;
-    struct vmp_bios *b = calloc(1, sizeof(*b));
+    /* aligned_alloc wants a multiple of the alignment; sizeof already is
+     * one, since the struct's alignment is a page. */
+    struct vmp_bios *b = aligned_alloc(_Alignof(struct vmp_bios), sizeof(*b));
     if (!b)
         return NULL;
+    memset(b, 0, sizeof(*b));
     b->env = *env;
     if (cfg)
         b->cfg = *cfg;

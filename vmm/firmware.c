@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <vmparts/acpi.h>
 #include <vmparts/bios_svc.h>
@@ -39,7 +38,6 @@ struct vmp_firmware {
     struct vmp_acpi_tables acpi;
     bool have_acpi;
     uint64_t smbios_addr; /* structure table */
-    uint8_t *rom;         /* the mapped copy of the ROM image */
     bool trace;           /* VMP_BIOS_TRACE: log every BIOS call */
     uint64_t rom_spot;    /* 64 free ROM bytes: RSDP at +0, SMBIOS EP at +0x30 */
     struct vmp_e820_entry e820[FW_E820_MAX];
@@ -266,20 +264,9 @@ int vmp_firmware_create(struct vmp_machine *m)
     fw->bios = vmp_bios_create(&m->env, &bc);
     if (!fw->bios)
         return vmp_err("cannot create the BIOS");
-    /* A copy of the image in page-aligned memory (KVM memory slots need
-     * page-aligned host addresses; the BIOS keeps its image inside its own
-     * allocation), read-only at both addresses as vmp_bios_map_rom would. */
-    fw->rom = mmap(NULL, VMP_BIOS_ROM_SIZE, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (fw->rom == MAP_FAILED) {
-        fw->rom = NULL;
-        return vmp_err("cannot map the BIOS ROM: %s", strerror(errno));
-    }
-    memcpy(fw->rom, vmp_bios_rom_image(fw->bios), VMP_BIOS_ROM_SIZE);
-    r = vmp_mem_add(m->mem, VMP_BIOS_ROM_BASE, VMP_BIOS_ROM_SIZE, fw->rom, VMP_MEM_READONLY);
-    if (r == 0)
-        r = vmp_mem_add(m->mem, VMP_BIOS_ROM_ALIAS, VMP_BIOS_ROM_SIZE, fw->rom,
-                        VMP_MEM_READONLY);
+    /* The image itself, read-only at 0xF0000 and 0xFFFF0000 (page-aligned,
+     * so KVM can take it as memory slots). */
+    r = vmp_bios_map_rom(fw->bios, m->mem);
     if (r < 0)
         return vmp_err("cannot map the BIOS ROM: %s", vmp_strerror(r));
     return 0;
@@ -359,8 +346,6 @@ void vmp_firmware_destroy(struct vmp_machine *m)
         vmp_block_close(fw->disks[i]);
     if (fw->have_acpi)
         vmp_acpi_tables_free(&fw->acpi);
-    if (fw->rom)
-        munmap(fw->rom, VMP_BIOS_ROM_SIZE);
     free(fw);
     m->fw = NULL;
 }
