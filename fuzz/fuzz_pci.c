@@ -1,6 +1,7 @@
 /* Fuzz harness: the PCI host bridge (CF8/CFC at 0xCF8, ECAM at
  * 0xB0000000) with three functions built from the helpers, driven by the
- * generic op stream through ports, MMIO and the configuration space.
+ * generic op stream through ports, MMIO and the configuration space, with
+ * save/load round trips through models/pci/pci_state.c.
  *
  *   00:01.0  BAR0 I/O 64, BAR1 MEM32 4 KiB (doorbells), BAR2 MEM64 16 KiB
  *            prefetchable, ROM 32 KiB, MSI 64-bit maskable 8 vectors,

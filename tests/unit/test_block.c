@@ -1,4 +1,5 @@
-/* Block back ends: bounds checks, read-only, raw files (storage.h). */
+/* Block back ends: bounds checks, read-only, raw files (storage.h;
+ * models/storage/block.c and block_file.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,6 @@
 /* PCI host bridge and type-0 function helper: configuration mechanism #1,
- * ECAM, header masks, BAR sizing and decode, INTx, save/load.
+ * ECAM, header masks, BAR sizing and decode, INTx, save/load (with the
+ * two-step commit in models/pci/pci_state.c).
  * Sections cited are PCI Local Bus Specification 3.0 unless "PCIe". */
 #include <pci/header.h>
 #include <stdlib.h>
