@@ -1,9 +1,10 @@
 /* Fuzz harness (models/serial/uart16550.c): one 16550A UART at 0x3F8 on
- * a port space, driven by the generic op stream. The op stream's "IRQ lines" are the host side: line
- * 0 offers a burst of bytes, line 1 a break, lines 2-5 are the modem
- * inputs CTS, DSR, RI, DCD. SAVE checks that a saved state loads back and
- * saves again to the same bytes, and that a corrupted one is either a
- * valid state or refused without changing the UART. */
+ * a port space, driven by the generic op stream. The op stream's "IRQ
+ * lines" are the host side: line 0 offers a burst of bytes, line 1 a
+ * break, lines 2-5 are the modem inputs CTS, DSR, RI, DCD. SAVE checks
+ * that a saved state loads back and saves again to the same bytes, and
+ * that a corrupted one is either a valid state or refused without
+ * changing the UART. */
 #include <stdlib.h>
 #include <string.h>
 
