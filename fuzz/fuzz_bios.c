@@ -194,6 +194,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint16_t sp = (uint16_t)(p[36] | p[37] << 8);
         cpu.s.cr0 = p[38] & 1;
         cpu.r.rflags = 2 | ((p[38] & 4) ? VMP_FLAG_VM : 0);
+        /* INT 10h repeat counts (AH=09h/0Ah/13h) up to a screenful plus a
+         * little: the paths past the page end are all reached, and a
+         * 65535-character string per record would dominate the run time
+         * (a bound like FUZZ_MAX_OPS, not a gap: test_bios_svc covers the
+         * large counts). */
+        if (p[0] == 0)
+            cpu.r.gpr[VMP_RCX] &= 0x0FFF;
         if (p[0] < sizeof(vectors)) {
             uint8_t v = vectors[p[0]];
             uint16_t off = (uint16_t)(low[v * 4] | low[v * 4 + 1] << 8);
