@@ -31,6 +31,8 @@ void vmp_x86_cpu_reset(struct vmp_x86_cpu *cpu)
     cpu->dr[6] = 0xffff0ff0;
     cpu->dr[7] = 0x400;
     cpu->apic_base = 0xfee00900; /* BSP, enabled */
+    cpu->fpu.fcw = 0x40;         /* x87 power-on state (Table 9-1) */
+    cpu->fpu.mxcsr = 0x1f80;     /* all SSE exceptions masked */
 }
 
 unsigned vmp_x86_cpl(const struct vmp_x86_cpu *cpu)

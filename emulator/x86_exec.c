@@ -975,10 +975,13 @@ static int exec_main(struct x86_ctx *c, bool *jumped)
     case OP_PAUSE:
         return 0;
     case OP_WAIT:
-        /* #NM when CR0.MP and CR0.TS (SDM Vol. 3 Table 2-2) */
-        if ((cpu->cr0 & VMP_CR0_MP) && (cpu->cr0 & VMP_CR0_TS))
-            return x86_raise(c, VMP_X86_NM, 0, 0);
-        return 0;
+        return x86_exec_fwait(c);
+    case OP_X87:
+        return x86_exec_x87(c);
+    case OP_SSE:
+        return x86_exec_sse(c);
+    case OP_FXSTATE:
+        return x86_exec_fxstate(c);
     case OP_HLT:
         cpu->halted = 1;
         return 0;

@@ -123,6 +123,11 @@ enum x86_op {
     OP_CLAC, OP_STAC, OP_WAIT,
     OP_MOVBE,
     OP_ADX,         /* arg: 0 ADCX (carry in and out in CF) 1 ADOX (OF) */
+    OP_X87,         /* D8-DF escape: x86_x87.c decodes ModRM itself */
+    OP_SSE,         /* 0F-map MMX/SSE/SSE2 slot: x86_sse.c decodes opcode
+                       and mandatory prefix; arg = 1 when an imm8 follows */
+    OP_FXSTATE,     /* 0F AE memory forms, arg = ModRM.reg: FXSAVE FXRSTOR
+                       LDMXCSR STMXCSR (XSAVE..) CLFLUSH */
     OP_COUNT
 };
 
@@ -279,6 +284,20 @@ int x86_execute_ctx(struct x86_ctx *c);
 uint64_t x86_ea(const struct x86_ctx *c); /* effective address of insn->mem */
 uint64_t x86_popf_mask(const struct x86_ctx *c, unsigned size);
 int x86_exec_sys(struct x86_ctx *c, bool *handled);
+
+/* x87, MMX and SSE (x86_fpu.c, x86_x87.c, x86_sse.c). */
+enum { X86_FPU_X87, X86_FPU_MMX, X86_FPU_SSE };
+/* The CR0.EM/TS and CR4.OSFXSR checks every x87 (X86_FPU_X87), MMX or SSE
+ * instruction makes before anything else (SDM Vol. 3 Table 2-2, Vol. 1
+ * §13.1.1): #UD or #NM, else 0. */
+int x86_fpu_check(struct x86_ctx *c, unsigned kind);
+/* The mandatory prefix of an SSE encoding: 0, 0x66, 0xF3 or 0xF2 (the last
+ * F2/F3 wins and beats 66, SDM Vol. 2 §2.1.2). */
+unsigned x86_sse_prefix(const struct vmp_x86_insn *in);
+int x86_exec_fxstate(struct x86_ctx *c);  /* OP_FXSTATE */
+int x86_exec_x87(struct x86_ctx *c);      /* OP_X87 */
+int x86_exec_fwait(struct x86_ctx *c);    /* OP_WAIT */
+int x86_exec_sse(struct x86_ctx *c);      /* OP_SSE */
 int x86_exec_seg(struct x86_ctx *c, bool *handled);
 
 #endif

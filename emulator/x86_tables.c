@@ -54,6 +54,9 @@
 #define UNI E0(OP_UNIMPL, 0)         /* no ModRM */
 #define UNM E0(OP_UNIMPL, F_MODRM)   /* ModRM */
 #define UNMI E(OP_UNIMPL, 0, Ib, 0, 0, 0, F_MODRM) /* ModRM + imm8 */
+#define SSE E(OP_SSE, 0, 0, 0, 0, 0, F_MODRM)      /* MMX/SSE, ModRM */
+#define SSEI E(OP_SSE, 1, Ib, 0, 0, 0, F_MODRM)    /* MMX/SSE, ModRM + imm8 */
+#define FXS(n) E(OP_FXSTATE, n, M0, 0, 0, 0, 0)
 #define GRP(g) E(OP_INVALID, g, 0, 0, 0, 0, F_MODRM | F_GRP)
 
 /* the six ALU encodings of one operation */
@@ -153,7 +156,7 @@ const struct x86_opent x86_map1[256] = {
     /* D0 */ GRP(G2_D0), GRP(G2_D1), GRP(G2_D2), GRP(G2_D3),
     /* D4 */ E(OP_AAM, 0, Ib, 0, 0, FL_ALL, F_NO64), E(OP_AAD, 0, Ib, 0, 0, FL_ALL, F_NO64),
     /* D6 */ E0(OP_SALC, F_NO64), E0(OP_XLAT, 0),
-    /* D8 */ X8(UNM), /* x87 */
+    /* D8 */ X8(E0(OP_X87, F_MODRM)),
     /* E0 */ E(OP_LOOP, 0, Jb, 0, 0, 0, F_FORCE64), E(OP_LOOP, 1, Jb, 0, 0, 0, F_FORCE64),
     /* E2 */ E(OP_LOOP, 2, Jb, 0, 0, 0, F_FORCE64), E(OP_JCXZ, 0, Jb, 0, 0, 0, F_FORCE64),
     /* E4 */ E(OP_IN, 0, AL, Ib, 0, 0, 0), E(OP_IN, 0, eAX, Ib, 0, 0, 0),
@@ -177,23 +180,23 @@ const struct x86_opent x86_map2[256] = {
     /* 04 */ INV, E0(OP_SYSCALL, F_SNAP), E0(OP_CLTS, F_PRIV), E0(OP_SYSRET, F_SNAP | F_PRIV),
     /* 08 */ E0(OP_WBINVD, F_PRIV), E0(OP_WBINVD, F_PRIV), INV, E0(OP_UD, 0),
     /* 0C */ INV, E(OP_NOP, 0, Ev, 0, 0, 0, F_MODRM) /* PREFETCHW */, UNI /* FEMMS */, INV /* 3DNow! */,
-    /* 10 */ X8(UNM), /* SSE moves */
+    /* 10 */ X8(SSE), /* SSE moves */
     /* 18 */ X8(E(OP_NOP, 0, Ev, 0, 0, 0, F_MODRM)), /* hint NOPs, 0F 1F /0 NOP */
     /* 20 */ E(OP_MOV_FROM_CR, 0, Rd, Cd, 0, 0, F_MODRM | F_PRIV),
     /* 21 */ E(OP_MOV_FROM_DR, 0, Rd, Dd, 0, 0, F_MODRM | F_PRIV),
     /* 22 */ E(OP_MOV_TO_CR, 0, Cd, Rd, 0, 0, F_MODRM | F_PRIV),
     /* 23 */ E(OP_MOV_TO_DR, 0, Dd, Rd, 0, 0, F_MODRM | F_PRIV),
     /* 24 */ INV, INV, INV, INV,
-    /* 28 */ X8(UNM),
+    /* 28 */ X8(SSE),
     /* 30 */ E0(OP_WRMSR, F_PRIV), E0(OP_RDTSC, 0), E0(OP_RDMSR, F_PRIV), E0(OP_RDPMC, 0),
     /* 34 */ E0(OP_SYSENTER, F_SNAP), E0(OP_SYSEXIT, F_SNAP | F_PRIV), INV, UNI /* GETSEC */,
     /* 38 */ INV /* 3-byte escape */, INV, INV /* 3-byte escape */, INV,
     /* 3C */ INV, INV, INV, INV,
     /* 40 */ CC16(OP_CMOVCC, Gv, Ev, 0, F_MODRM),
-    /* 50 */ X16(UNM),
-    /* 60 */ X16(UNM),
-    /* 70 */ UNMI, UNMI, UNMI, UNMI, UNM, UNM, UNM, UNI /* EMMS */,
-    /* 78 */ UNM, UNM, INV, INV, UNM, UNM, UNM, UNM,
+    /* 50 */ X16(SSE),
+    /* 60 */ X16(SSE),
+    /* 70 */ SSEI, SSEI, SSEI, SSEI, SSE, SSE, SSE, E0(OP_SSE, 0) /* EMMS */,
+    /* 78 */ UNM /* VMREAD */, UNM /* VMWRITE */, INV, INV, SSE, SSE, SSE, SSE,
     /* 80 */ CC16(OP_JCC, Jz, 0, 0, F_FORCE64),
     /* 90 */ CC16(OP_SETCC, Eb, 0, 0, F_MODRM),
     /* A0 */ E(OP_PUSH_SEG, VMP_FS, 0, 0, 0, 0, F_DEF64),
@@ -219,12 +222,12 @@ const struct x86_opent x86_map2[256] = {
     /* BE */ E(OP_MOVSX, 0, Gv, Eb, 0, 0, F_MODRM), E(OP_MOVSX, 0, Gv, Ew, 0, 0, F_MODRM),
     /* C0 */ E(OP_XADD, 0, Eb, Gb, 0, FL_ALL, F_MODRM | F_LOCK),
     /* C1 */ E(OP_XADD, 0, Ev, Gv, 0, FL_ALL, F_MODRM | F_LOCK),
-    /* C2 */ UNMI, UNM /* MOVNTI */, UNMI, UNMI, UNMI, GRP(G9_0FC7),
+    /* C2 */ SSEI, SSE /* MOVNTI */, SSEI, SSEI, SSEI, GRP(G9_0FC7),
     /* C8 */ X8(E(OP_BSWAP, 0, Zv, 0, 0, 0, 0)),
-    /* D0 */ X16(UNM),
-    /* E0 */ X16(UNM),
-    /* F0 */ UNM, UNM, UNM, UNM, UNM, UNM, UNM, UNM,
-    /* F8 */ UNM, UNM, UNM, UNM, UNM, UNM, UNM, E0(OP_UD, F_MODRM) /* UD0 */,
+    /* D0 */ X16(SSE),
+    /* E0 */ X16(SSE),
+    /* F0 */ SSE, SSE, SSE, SSE, SSE, SSE, SSE, SSE,
+    /* F8 */ SSE, SSE, SSE, SSE, SSE, SSE, SSE, E0(OP_UD, F_MODRM) /* UD0 */,
 };
 
 #define G1(n, dst, src) E(OP_ALU, n, dst, src, 0, FL_ALL, F_LOCK)
@@ -283,7 +286,9 @@ const struct x86_opent x86_groups[NR_GROUPS][8] = {
                   E(OP_BT, 2, Ev, Ib, 0, FL_C, F_LOCK), E(OP_BT, 3, Ev, Ib, 0, FL_C, F_LOCK) },
     [G9_0FC7] = { INV, E(OP_CMPXCHG8B, 0, M0, 0, 0, FL_Z, F_LOCK | F_SNAP), INV, UNI /* XRSTORS */,
                   UNI /* XSAVEC */, UNI /* XSAVES */, UNI /* VMPTRLD.. */, UNI },
-    [G15_0FAE] = { UNI, UNI, UNI, UNI, UNI, UNI, UNI, UNI }, /* FXSAVE.. CLFLUSH */
+    [G15_0FAE] = { FXS(0) /* FXSAVE */, FXS(1) /* FXRSTOR */, FXS(2) /* LDMXCSR */,
+                   FXS(3) /* STMXCSR */, UNI /* XSAVE */, UNI /* XRSTOR */,
+                   UNI /* XSAVEOPT */, FXS(7) /* CLFLUSH */ },
     [G16_0F18] = { INV, INV, INV, INV, INV, INV, INV, INV },
 };
 

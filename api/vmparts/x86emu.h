@@ -136,6 +136,30 @@ struct vmp_x86_tlb {
     } e[3][VMP_X86_TLB_ENTRIES]; /* read, write, fetch */
 };
 
+/* x87, MMX and SSE state: the fields of the FXSAVE image (SDM Vol. 1
+ * §10.5.1, Table 10-2). st[] is indexed by PHYSICAL register R0..R7; ST(i)
+ * is st[(TOP + i) & 7] with TOP = (fsw >> 11) & 7. MMX register MMi is the
+ * mantissa of st[i] (SDM Vol. 1 §9.5.1). */
+struct vmp_x87_reg {
+    uint64_t mant;  /* significand, explicit integer bit in bit 63 */
+    uint16_t sexp;  /* sign in bit 15, biased exponent in bits 0-14 */
+    uint16_t pad[3];
+};
+struct vmp_x86_fpu {
+    uint16_t fcw, fsw;
+    uint8_t ftw;        /* abridged tag: bit i set = physical register i is
+                           not empty (FXSAVE format) */
+    uint8_t pad0;
+    uint16_t fop;       /* last non-control x87 opcode (11 bits) */
+    uint64_t fip, fdp;  /* last x87 instruction and data pointer (offsets) */
+    uint16_t fcs, fds;  /* their selectors */
+    uint32_t mxcsr;
+    struct vmp_x87_reg st[8];
+    uint64_t xmm[16][2]; /* XMM0-15, low quadword first */
+};
+/* MXCSR bits the emulator accepts (FXSAVE's MXCSR_MASK, DAZ supported). */
+#define VMP_X86_MXCSR_MASK 0xffffu
+
 struct vmp_x86_cpu {
     uint64_t gpr[VMP_NR_GPRS];
     uint64_t rip;
@@ -160,6 +184,7 @@ struct vmp_x86_cpu {
     uint8_t nmi_pending;  /* host: an NMI is latched */
     uint8_t pad[3];
     struct vmp_x86_event event; /* pending event (see vmp_x86_deliver) */
+    struct vmp_x86_fpu fpu;       /* x87/MMX/SSE registers */
     struct vmp_x86_tlb tlb;       /* private translation cache */
 };
 
@@ -384,6 +409,11 @@ struct vmp_x86_changes {
  * VMM, which may want to log it. */
 int vmp_x86_emulate_one(struct vmp_x86_cpu *cpu, const struct vmp_x86_ops *ops,
                         void *ctx, uint64_t gpa, struct vmp_x86_changes *chg);
+
+/* True when insn reads or writes x87, MMX or SSE registers (a
+ * hardware-assisted VMM must load cpu->fpu from the vCPU before emulating
+ * it and store it back after). */
+bool vmp_x86_insn_uses_fpu(const struct vmp_x86_insn *insn);
 
 /* ---- translation (exposed for BIOS helpers and tests) ------------------- */
 
