@@ -289,12 +289,15 @@ struct vmp_vcpu vmp_emu_vcpu(struct vmp_machine *m, unsigned cpu)
 /* --- events --- */
 
 /* INIT state, then the SIPI's real-mode start (SDM vol. 3A 9.1.1 Table
- * 9-1, 8.4.3: CS = vector << 8, base vector << 12, IP = 0). */
+ * 9-1, 8.4.3: CS = vector << 8, base vector << 12, IP = 0). INIT leaves
+ * the x87/SSE registers alone (Table 9-1). */
 static void start_at_sipi(struct emu_cpu *c, int vector)
 {
     uint64_t apic_base = c->x.apic_base;
+    struct vmp_x86_fpu fpu = c->x.fpu;
     vmp_x86_cpu_reset(&c->x);
     c->x.apic_base = apic_base;
+    c->x.fpu = fpu;
     c->x.seg[VMP_CS].selector = (uint16_t)(vector << 8);
     c->x.seg[VMP_CS].base = (uint64_t)vector << 12;
     c->x.rip = 0;

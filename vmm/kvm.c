@@ -187,6 +187,54 @@ struct vmp_vcpu vmp_kvm_vcpu(struct vmp_machine *m, unsigned cpu)
     return (struct vmp_vcpu){&kvm_vcpu_ops, &m->kvm->cpus[cpu]};
 }
 
+/* KVM keeps the x87/SSE registers as an FXSAVE image: fpr[] in stack
+ * order ST(0)..ST(7), an abridged tag, no FCS/FDS. */
+int vmp_kvm_fpu(struct vmp_machine *m, unsigned cpu, struct vmp_x86_fpu *f, bool write)
+{
+    int fd = m->kvm->cpus[cpu].fd;
+    struct kvm_fpu k;
+    memset(&k, 0, sizeof k);
+    if (!write) {
+        if (ioctl(fd, KVM_GET_FPU, &k) < 0)
+            return -errno;
+        f->fcw = k.fcw;
+        f->fsw = k.fsw;
+        f->ftw = k.ftwx;
+        f->fop = k.last_opcode & 0x7ff;
+        f->fip = k.last_ip;
+        f->fdp = k.last_dp;
+        f->fcs = f->fds = 0;
+        f->mxcsr = k.mxcsr;
+    }
+    unsigned top = (f->fsw >> 11) & 7;
+    for (unsigned i = 0; i < 8; i++) {
+        struct vmp_x87_reg *r = &f->st[(top + i) & 7];
+        if (write) {
+            memcpy(k.fpr[i], &r->mant, 8);
+            memcpy(k.fpr[i] + 8, &r->sexp, 2);
+        } else {
+            memcpy(&r->mant, k.fpr[i], 8);
+            memcpy(&r->sexp, k.fpr[i] + 8, 2);
+        }
+    }
+    for (unsigned i = 0; i < 16; i++) {
+        if (write)
+            memcpy(k.xmm[i], f->xmm[i], 16);
+        else
+            memcpy(f->xmm[i], k.xmm[i], 16);
+    }
+    if (!write)
+        return 0;
+    k.fcw = f->fcw;
+    k.fsw = f->fsw;
+    k.ftwx = f->ftw;
+    k.last_opcode = f->fop;
+    k.last_ip = f->fip;
+    k.last_dp = f->fdp;
+    k.mxcsr = f->mxcsr;
+    return ioctl(fd, KVM_SET_FPU, &k) < 0 ? -errno : 0;
+}
+
 /* --- CPUID model (docs/vmp-wiring.md, cpuid.c) --- */
 
 static void set_cpuid(struct vmp_machine *m, struct vmp_cpu *c)

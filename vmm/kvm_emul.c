@@ -108,6 +108,13 @@ int vmp_kvm_emulate_one(struct vmp_machine *m, unsigned cpu)
     vmp_x86_cpu_reset(&x);
     vmp_x86_cpu_set_regs(&x, &r, &s);
     struct one o = {m, cpu};
+    /* An x87/SSE instruction needs the vCPU's FPU registers in and out. */
+    struct vmp_x86_insn insn;
+    struct vmp_x86_cpu probe = x; /* a failing fetch is left to the step */
+    bool fpu = vmp_x86_fetch_decode(&probe, &one_ops, &o, &insn) == VMP_X86_OK &&
+               vmp_x86_insn_uses_fpu(&insn);
+    if (fpu && (err = vmp_kvm_fpu(m, cpu, &x.fpu, false)) < 0)
+        return err;
     int rc = vmp_x86_step(&x, &one_ops, &o);
     if (rc != VMP_X86_OK)
         return -1;
@@ -115,5 +122,7 @@ int vmp_kvm_emulate_one(struct vmp_machine *m, unsigned cpu)
     err = v.ops->set_sregs(v.opaque, &s);
     if (err == 0)
         err = v.ops->set_regs(v.opaque, &r);
+    if (err == 0 && fpu)
+        err = vmp_kvm_fpu(m, cpu, &x.fpu, true);
     return err;
 }

@@ -139,6 +139,8 @@ uint64_t vmp_kvm_tsc_hz(struct vmp_machine *m);
 /* kvm_emul.c: run vCPU cpu's next instruction on the library's emulator
  * (after KVM's emulation failure); 0 when it retired. Lock held. */
 int vmp_kvm_emulate_one(struct vmp_machine *m, unsigned cpu);
+/* Read (write = false) or write the vCPU's x87/SSE registers. */
+int vmp_kvm_fpu(struct vmp_machine *m, unsigned cpu, struct vmp_x86_fpu *f, bool write);
 
 /* --- emu.c: the emulator backend (same calls as kvm.c) --- */
 int vmp_emu_create(struct vmp_machine *m);
