@@ -192,6 +192,48 @@ START_TEST(test_clflush)
 }
 END_TEST
 
+#if defined(__x86_64__)
+/* The host CPU as the reference for the 64-bit image: load the same image
+ * with FXRSTOR64 natively and in the emulator, store it back with both and
+ * compare every byte the format defines (0..415), except FOP/FIP/FDP
+ * (bytes 6..23: some CPUs store them only while an exception is pending). */
+START_TEST(test_fxsave_native)
+{
+    struct xenv *e = xenv_new();
+    xenv_long64(e, 0x1000);
+    _Alignas(16) uint8_t host_old[512], img[512], host_out[512];
+    memset(img, 0, sizeof img);
+    memset(host_out, 0, sizeof host_out);
+    struct vmp_x86_fpu f;
+    fill_fpu(&f);
+    e->cpu.fpu = f;
+    e->cpu.gpr[VMP_RAX] = 0x2000;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){0x48, 0x0f, 0xae, 0x00}, 4), VMP_X86_OK);
+    memcpy(img, e->ram + 0x2000, 512);
+    __asm__ volatile("fxsave64 %0" : "=m"(host_old));
+    __asm__ volatile("fxrstor64 %0" : : "m"(img));
+    __asm__ volatile("fxsave64 %0" : "=m"(host_out));
+    __asm__ volatile("fxrstor64 %0" : : "m"(host_old));
+    memset(&e->cpu.fpu, 0, sizeof e->cpu.fpu);
+    e->cpu.rip = 0x1000;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){0x48, 0x0f, 0xae, 0x08}, 4), VMP_X86_OK);
+    e->cpu.rip = 0x1000;
+    e->cpu.gpr[VMP_RAX] = 0x3000;
+    ck_assert_int_eq(exec1(e, (uint8_t[]){0x48, 0x0f, 0xae, 0x00}, 4), VMP_X86_OK);
+    const uint8_t *emu = e->ram + 0x3000;
+    ck_assert_mem_eq(emu, host_out, 6);
+    /* MXCSR, then MXCSR_MASK only if the host supports DAZ like us */
+    ck_assert_mem_eq(emu + 24, host_out + 24, 4);
+    uint32_t host_mask;
+    memcpy(&host_mask, host_out + 28, 4);
+    if (host_mask == VMP_X86_MXCSR_MASK)
+        ck_assert_mem_eq(emu + 28, host_out + 28, 4);
+    ck_assert_mem_eq(emu + 32, host_out + 32, 416 - 32);
+    xenv_free(e);
+}
+END_TEST
+#endif
+
 START_TEST(test_uses_fpu)
 {
     struct vmp_x86_insn in;
@@ -219,6 +261,9 @@ Suite *fxstate_suite(void)
     tcase_add_test(tc, test_mxcsr);
     tcase_add_test(tc, test_clflush);
     tcase_add_test(tc, test_uses_fpu);
+#if defined(__x86_64__)
+    tcase_add_test(tc, test_fxsave_native);
+#endif
     suite_add_tcase(s, tc);
     return s;
 }
