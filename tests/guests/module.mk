@@ -3,7 +3,8 @@
 # (always gcc -m32: the guests are x86 code whatever CC builds the host
 # side). tests/guests/run.sh boots each under vmp --accel kvm.
 GUEST_SRCS  := $(sort $(wildcard tests/guests/*.c))
-GUEST_LIB   := tests/guests/lib/start.S tests/guests/lib/lib.c
+GUEST_LIB   := tests/guests/lib/start.S tests/guests/lib/lib.c tests/guests/lib/realmode.S
+GUEST_HDRS  := $(wildcard tests/guests/lib/*.h) tests/guests/lib/link.ld
 GUEST_ELFS  := $(GUEST_SRCS:tests/guests/%.c=$(BUILD)/guests/%.elf)
 # Helpers for scripts, not run as tests themselves: tests/guests/aux/*.c.
 GUEST_AUX   := $(patsubst tests/guests/aux/%.c,$(BUILD)/guests/aux/%.elf,\
@@ -18,11 +19,11 @@ GUEST_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
 ALL_TARGETS   += $(GUEST_ELFS) $(GUEST_AUX)
 CHECK_SCRIPTS += tests/vmm/errors.sh tests/vmm/exits.sh tests/guests/run.sh
 
-$(BUILD)/guests/%.elf: tests/guests/%.c $(GUEST_LIB) tests/guests/lib/guest.h tests/guests/lib/link.ld
+$(BUILD)/guests/%.elf: tests/guests/%.c $(GUEST_LIB) $(GUEST_HDRS)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB) $<
 
-$(BUILD)/guests/aux/%.elf: tests/guests/aux/%.c $(GUEST_LIB) tests/guests/lib/guest.h tests/guests/lib/link.ld
+$(BUILD)/guests/aux/%.elf: tests/guests/aux/%.c $(GUEST_LIB) $(GUEST_HDRS)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(GUEST_LIB) $<
 

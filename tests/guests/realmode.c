@@ -1,7 +1,7 @@
 /* Real mode: from the Multiboot kernel's 32-bit protected mode down to real
  * mode (SDM vol. 3A 9.9.2: a 16-bit code segment with a 64 KiB limit,
  * 64 KiB data segments, the real-mode IVT in IDTR, CR0.PE cleared, a far
- * JMP to load CS), and there:
+ * JMP to load CS; lib/realmode.S), and there:
  *   - INT n and INT3 through the IVT (vol. 3A 20.1.4): the handler sees
  *     IF clear and the return CS:IP on its stack; IRET restores FLAGS;
  *   - a hardware interrupt from the 8259A (test device IRQ 5 on vector
@@ -14,59 +14,24 @@
  * code segment, segment and IDT reloads) and the checks in C. */
 #include "lib/guest.h"
 #include "lib/pic.h"
+#include "lib/realmode.h"
 
-#define RM_BASE 0x60000u /* the 16-bit code and its data, segment 0x6000 */
-
+/* The 16-bit code and its data, run at RM_SEG:0. */
 extern char rm_blob[], rm_blob_end[];
 extern char res_cr0[], res_ax[], res_flags_in[], res_flags_after[], res_ret_ip[], res_ret_cs[],
     res_int_count[], res_int3_count[], res_hw_count[], res_far_count[], res_far_cs1[],
     res_far_cs2[], res_far_cs3[], res_param[], res_sp_delta[], res_ret30[];
-void rm_run(void);
 
 /* A 16-bit result the real-mode code left in the copy at RM_BASE. */
-static uint16_t res(const char *label)
-{
-    return *(volatile uint16_t *)(RM_BASE + (uint32_t)(label - rm_blob));
-}
+static uint16_t res(const char *label) { return rm_word(rm_blob, label); }
 
-/* The 32-bit entry and exit, the GDT, and the blob copied to RM_BASE. */
+/* Entered from rm_call (lib/realmode.h) with CS = DS = ES = SS = 0x6000,
+ * FS = 0, IF clear; returns with RETF. */
 __asm__(
     "    .text\n"
-    "    .code32\n"
-    "    .globl rm_run\n"
-    "rm_run:\n"
-    "    pushal\n"
-    "    movl %esp, rm_saved_esp\n"
-    "    sidt rm_saved_idt\n"
-    "    sgdt rm_saved_gdt\n"
-    "    lgdt rm_gdt_desc\n"
-    "    ljmp $0x18, $(rm16 - rm_blob)\n"
-
     "    .code16\n"
     "    .globl rm_blob, rm_blob_end\n"
     "rm_blob:\n"
-    /* 16-bit protected mode, CS base 0x60000: 64 KiB data segments, the
-     * IVT, then PE off and a far JMP into real mode. */
-    "rm16:\n"
-    "    movw $0x20, %ax\n"
-    "    movw %ax, %ds\n"
-    "    movw %ax, %es\n"
-    "    movw %ax, %ss\n"
-    "    movw %ax, %fs\n"
-    "    movw %ax, %gs\n"
-    "    lidt (rm_ivt_desc - rm_blob)\n"
-    "    movl %cr0, %eax\n"
-    "    andl $0xFFFFFFFE, %eax\n"
-    "    movl %eax, %cr0\n"
-    "    ljmp $0x6000, $(rm_real - rm_blob)\n"
-    "rm_real:\n"
-    "    movw %cs, %ax\n"
-    "    movw %ax, %ds\n"
-    "    movw %ax, %es\n"
-    "    movw %ax, %ss\n"
-    "    movw $0xFFF0, %sp\n"
-    "    xorw %ax, %ax\n"
-    "    movw %ax, %fs\n" /* FS:0 is the IVT */
     "    movl %cr0, %eax\n"
     "    movw %ax, (res_cr0 - rm_blob)\n"
 
@@ -119,12 +84,7 @@ __asm__(
     "    movw $0x5000, %ax\n"
     "    movw %ax, %es\n"
     "    movw $0xA5A5, %es:0x10\n"
-
-    /* Back to protected mode (GDTR still holds rm_gdt). */
-    "    movl %cr0, %eax\n"
-    "    orl $1, %eax\n"
-    "    movl %eax, %cr0\n"
-    "    ljmpl $0x08, $rm_back32\n"
+    "    lret\n" /* back to rm_call */
 
     /* Handlers and far functions (DS = 0x6000 throughout). */
     "isr30:\n"
@@ -175,8 +135,6 @@ __asm__(
 
     "    .p2align 2\n"
     "farptr: .word farfn2 - rm_blob, 0x6000\n"
-    "rm_ivt_desc: .word 0x3FF\n"
-    "    .long 0\n"
     "    .globl res_cr0, res_ax, res_flags_in, res_flags_after, res_ret_ip, res_ret_cs\n"
     "    .globl res_int_count, res_int3_count, res_hw_count, res_far_count, res_far_cs1\n"
     "    .globl res_far_cs2, res_far_cs3, res_param, res_sp_delta, res_ret30\n"
@@ -197,46 +155,16 @@ __asm__(
     "res_param: .word 0\n"
     "res_sp_delta: .word 0xFFFF\n"
     "rm_blob_end:\n"
-
-    "    .code32\n"
-    "rm_back32:\n"
-    "    movw $0x10, %ax\n"
-    "    movw %ax, %ds\n"
-    "    movw %ax, %es\n"
-    "    movw %ax, %ss\n"
-    "    movw %ax, %fs\n"
-    "    movw %ax, %gs\n"
-    "    movl rm_saved_esp, %esp\n"
-    "    lgdt rm_saved_gdt\n"
-    "    lidt rm_saved_idt\n"
-    "    popal\n"
-    "    ret\n"
-
-    "    .data\n"
-    "    .p2align 3\n"
-    "rm_gdt:\n"
-    "    .quad 0\n"
-    "    .quad 0x00CF9A000000FFFF\n" /* 0x08: code, flat 32-bit */
-    "    .quad 0x00CF92000000FFFF\n" /* 0x10: data, flat */
-    "    .quad 0x00009A060000FFFF\n" /* 0x18: code, 16-bit, base 0x60000, 64 KiB */
-    "    .quad 0x000092060000FFFF\n" /* 0x20: data, 16-bit, base 0x60000, 64 KiB */
-    "rm_gdt_desc: .word 5 * 8 - 1\n"
-    "    .long rm_gdt\n"
-    "rm_saved_gdt: .word 0\n"
-    "    .long 0\n"
-    "rm_saved_idt: .word 0\n"
-    "    .long 0\n"
-    "rm_saved_esp: .long 0\n"
-    "    .text\n");
+    "    .code32\n");
 
 void test_main(void)
 {
-    memcpy((void *)RM_BASE, rm_blob, (size_t)(rm_blob_end - rm_blob));
+    rm_load(rm_blob, rm_blob_end);
     *(volatile uint16_t *)0x50010 = 0;
     pic_init();
     pic_unmask(5);
     cli();
-    rm_run();
+    rm_call(0, 0);
     uint32_t cr0;
     __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
     pic_mask(5);

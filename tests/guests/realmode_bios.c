@@ -1,5 +1,6 @@
 /* Real-mode code as a BIOS or a boot loader writes it, run after the same
- * protected-to-real-mode switch as realmode.c (SDM vol. 3A 9.9.2):
+ * protected-to-real-mode switch as realmode.c (lib/realmode.S; SDM vol. 3A
+ * 9.9.2):
  *   - #DE from DIV through IVT vector 0: a fault, so the return IP is the
  *     DIV itself and the handler skips it (vol. 3A 6.5, 20.1.4);
  *   - an INT handler that reports status in the stacked FLAGS' CF, as BIOS
@@ -14,56 +15,24 @@
  * Everything is checked in C after the return to protected mode. */
 #include "lib/guest.h"
 #include "lib/pic.h"
+#include "lib/realmode.h"
 
-#define RM_BASE 0x60000u /* the 16-bit code and its data, segment 0x6000 */
-
+/* The 16-bit code and its data, run at RM_SEG:0. */
 extern char rm_blob[], rm_blob_end[];
 extern char res_de_count[], res_de_ax[], res_cf_status[], res_nested[], res_hw_in_int[],
     res_pm_cr0[], res_reloaded[], res_add32_lo[], res_add32_hi[],
     res_addr32[], res_les_es[], res_les_bx[], res_lds_ds[], res_lds_si[], res_popa_ok[],
     res_enter_ok[], res_done[];
-void rm_run(void);
 
-static uint16_t res(const char *label)
-{
-    return *(volatile uint16_t *)(RM_BASE + (uint32_t)(label - rm_blob));
-}
+static uint16_t res(const char *label) { return rm_word(rm_blob, label); }
 
+/* Entered from rm_call (lib/realmode.h) with CS = DS = ES = SS = 0x6000,
+ * FS = 0, IF clear, the GDT of lib/realmode.S; returns with RETF. */
 __asm__(
     "    .text\n"
-    "    .code32\n"
-    "    .globl rm_run\n"
-    "rm_run:\n"
-    "    pushal\n"
-    "    movl %esp, rm_saved_esp\n"
-    "    sidt rm_saved_idt\n"
-    "    sgdt rm_saved_gdt\n"
-    "    lgdt rm_gdt_desc\n"
-    "    ljmp $0x18, $(rm16 - rm_blob)\n"
-
     "    .code16\n"
     "    .globl rm_blob, rm_blob_end\n"
     "rm_blob:\n"
-    "rm16:\n"
-    "    movw $0x20, %ax\n"
-    "    movw %ax, %ds\n"
-    "    movw %ax, %es\n"
-    "    movw %ax, %ss\n"
-    "    movw %ax, %fs\n"
-    "    movw %ax, %gs\n"
-    "    lidt (rm_ivt_desc - rm_blob)\n"
-    "    movl %cr0, %eax\n"
-    "    andl $0xFFFFFFFE, %eax\n"
-    "    movl %eax, %cr0\n"
-    "    ljmp $0x6000, $(rm_real - rm_blob)\n"
-    "rm_real:\n"
-    "    movw %cs, %ax\n"
-    "    movw %ax, %ds\n"
-    "    movw %ax, %es\n"
-    "    movw %ax, %ss\n"
-    "    movw $0xFFF0, %sp\n"
-    "    xorw %ax, %ax\n"
-    "    movw %ax, %fs\n"
     "    movw $(isr_de - rm_blob), %fs:(0 * 4)\n"
     "    movw %cs, %fs:(0 * 4 + 2)\n"
     "    movw $(isr31 - rm_blob), %fs:(0x31 * 4)\n"
@@ -182,12 +151,7 @@ __asm__(
     "    jne 3f\n"
     "    movw $1, (res_enter_ok - rm_blob)\n"
     "3:  movw $1, (res_done - rm_blob)\n"
-
-    /* Back to 32-bit protected mode. */
-    "    movl %cr0, %eax\n"
-    "    orl $1, %eax\n"
-    "    movl %eax, %cr0\n"
-    "    ljmpl $0x08, $rm_back32\n"
+    "    lret\n" /* back to rm_call */
 
     "isr_de:\n"
     "    pushw %bp\n"
@@ -236,8 +200,6 @@ __asm__(
     "    .rept 64\n"
     "    .word 0xF00D\n"
     "    .endr\n"
-    "rm_ivt_desc: .word 0x3FF\n"
-    "    .long 0\n"
     "    .globl res_de_count, res_de_ax, res_cf_status, res_nested, res_hw_in_int\n"
     "    .globl res_pm_cr0, res_reloaded, res_add32_lo, res_add32_hi\n"
     "    .globl res_addr32, res_les_es, res_les_bx, res_lds_ds, res_lds_si\n"
@@ -260,47 +222,16 @@ __asm__(
     "res_enter_ok: .word 0\n"
     "res_done: .word 0\n"
     "rm_blob_end:\n"
-
-    "    .code32\n"
-    "rm_back32:\n"
-    "    movw $0x10, %ax\n"
-    "    movw %ax, %ds\n"
-    "    movw %ax, %es\n"
-    "    movw %ax, %ss\n"
-    "    movw %ax, %fs\n"
-    "    movw %ax, %gs\n"
-    "    movl rm_saved_esp, %esp\n"
-    "    lgdt rm_saved_gdt\n"
-    "    lidt rm_saved_idt\n"
-    "    popal\n"
-    "    ret\n"
-
-    "    .data\n"
-    "    .p2align 3\n"
-    "rm_gdt:\n"
-    "    .quad 0\n"
-    "    .quad 0x00CF9A000000FFFF\n" /* 0x08: code, flat 32-bit */
-    "    .quad 0x00CF92000000FFFF\n" /* 0x10: data, flat */
-    "    .quad 0x00009A060000FFFF\n" /* 0x18: code, 16-bit, base 0x60000, 64 KiB */
-    "    .quad 0x000092060000FFFF\n" /* 0x20: data, 16-bit, base 0x60000, 64 KiB */
-    "    .quad 0x000092050000FFFF\n" /* 0x28: data, 16-bit, base 0x50000, 64 KiB */
-    "rm_gdt_desc: .word 6 * 8 - 1\n"
-    "    .long rm_gdt\n"
-    "rm_saved_gdt: .word 0\n"
-    "    .long 0\n"
-    "rm_saved_idt: .word 0\n"
-    "    .long 0\n"
-    "rm_saved_esp: .long 0\n"
-    "    .text\n");
+    "    .code32\n");
 
 void test_main(void)
 {
-    memcpy((void *)RM_BASE, rm_blob, (size_t)(rm_blob_end - rm_blob));
+    rm_load(rm_blob, rm_blob_end);
     memset((void *)0x50000, 0, 0x200);
     pic_init();
     pic_unmask(5);
     cli();
-    rm_run();
+    rm_call(0, 0);
     pic_mask(5);
 
     check(res(res_done) == 1, "rmb-completed", "the real-mode code ran to its end");

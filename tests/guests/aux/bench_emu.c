@@ -7,13 +7,14 @@
  *   mmio  32-bit: the same with the store to the IOAPIC's index register
  *         (0xFEC00000, no side effect): the difference is one MMIO store
  *         through the bus;
- *   16    real mode (entered from protected mode as in realmode.c):
+ *   16    real mode (entered through rm_call, lib/realmode.h):
  *         lodsb/add/adc/loop, 4 instructions per iteration, 16384 per
  *         outer iteration plus 4;
  *   64    long mode (4-level paging, 2 MiB pages): 6 instructions per
  *         iteration, two of them touching memory.
  * Ends with debug exit 0 from 64-bit mode. */
 #include "../lib/guest.h"
+#include "../lib/realmode.h"
 
 uint64_t pml4[512] __attribute__((aligned(4096)));
 uint64_t pdpt[512] __attribute__((aligned(4096)));
@@ -23,40 +24,15 @@ uint64_t pd[512] __attribute__((aligned(4096)));
  * which would measure that instead. */
 volatile uint64_t scratch[512] __attribute__((aligned(4096)));
 
+/* The real-mode loop, run at RM_SEG:0 by rm_call with EDX = outer count. */
 extern char rm_blob[], rm_blob_end[];
-void rm_loop(uint32_t outer);
 void lm_run(uint32_t n) __attribute__((noreturn));
 
 __asm__(
     "    .text\n"
-    "    .code32\n"
-    "    .globl rm_loop\n"
-    "rm_loop:\n" /* void rm_loop(uint32_t outer) */
-    "    pushal\n"
-    "    movl 36(%esp), %edx\n"
-    "    movl %esp, rm_saved_esp\n"
-    "    sidt rm_saved_idt\n"
-    "    sgdt rm_saved_gdt\n"
-    "    lgdt rm_gdt_desc\n"
-    "    ljmp $0x18, $(rm16 - rm_blob)\n"
     "    .code16\n"
     "    .globl rm_blob, rm_blob_end\n"
     "rm_blob:\n"
-    "rm16:\n"
-    "    movw $0x20, %ax\n"
-    "    movw %ax, %ds\n"
-    "    movw %ax, %es\n"
-    "    movw %ax, %ss\n"
-    "    lidt (rm_ivt_desc - rm_blob)\n"
-    "    movl %cr0, %eax\n"
-    "    andl $0xFFFFFFFE, %eax\n"
-    "    movl %eax, %cr0\n"
-    "    ljmp $0x6000, $(rm_real - rm_blob)\n"
-    "rm_real:\n"
-    "    movw %cs, %ax\n"
-    "    movw %ax, %ds\n"
-    "    movw %ax, %ss\n"
-    "    movw $0xFFF0, %sp\n"
     "    cld\n"
     "2:  movw $16384, %cx\n"
     "    xorw %si, %si\n"
@@ -66,29 +42,14 @@ __asm__(
     "    loop 1b\n"
     "    decw %dx\n"
     "    jnz 2b\n"
-    "    movl %cr0, %eax\n"
-    "    orl $1, %eax\n"
-    "    movl %eax, %cr0\n"
-    "    ljmpl $0x08, $rm_back32\n"
-    "rm_ivt_desc: .word 0x3FF\n"
-    "    .long 0\n"
+    "    lret\n"
     "rm_blob_end:\n"
     "    .code32\n"
-    "rm_back32:\n"
-    "    movw $0x10, %ax\n"
-    "    movw %ax, %ds\n"
-    "    movw %ax, %es\n"
-    "    movw %ax, %ss\n"
-    "    movl rm_saved_esp, %esp\n"
-    "    lgdt rm_saved_gdt\n"
-    "    lidt rm_saved_idt\n"
-    "    popal\n"
-    "    ret\n"
 
     "    .globl lm_run\n"
     "lm_run:\n" /* void lm_run(uint32_t n): never returns */
     "    movl 4(%esp), %esi\n"
-    "    lgdt rm_gdt_desc\n"
+    "    lgdt lm_gdt_desc\n"
     "    movl $pml4, %eax\n"
     "    movl %eax, %cr3\n"
     "    movl %cr4, %eax\n"
@@ -101,7 +62,7 @@ __asm__(
     "    movl %cr0, %eax\n"
     "    orl $0x80000000, %eax\n"
     "    movl %eax, %cr0\n"
-    "    ljmp $0x28, $lm64\n"
+    "    ljmp $0x18, $lm64\n"
     "    .code64\n"
     "lm64:\n"
     "    movl %esi, %ecx\n"
@@ -131,20 +92,13 @@ __asm__(
 
     "    .data\n"
     "    .p2align 3\n"
-    "rm_gdt:\n"
+    "lm_gdt:\n"
     "    .quad 0\n"
     "    .quad 0x00CF9A000000FFFF\n" /* 0x08: code, flat 32-bit */
     "    .quad 0x00CF92000000FFFF\n" /* 0x10: data, flat */
-    "    .quad 0x00009A060000FFFF\n" /* 0x18: code, 16-bit, base 0x60000 */
-    "    .quad 0x000092060000FFFF\n" /* 0x20: data, 16-bit, base 0x60000 */
-    "    .quad 0x00AF9A000000FFFF\n" /* 0x28: code, 64-bit */
-    "rm_gdt_desc: .word 6 * 8 - 1\n"
-    "    .long rm_gdt\n"
-    "rm_saved_gdt: .word 0\n"
-    "    .long 0\n"
-    "rm_saved_idt: .word 0\n"
-    "    .long 0\n"
-    "rm_saved_esp: .long 0\n"
+    "    .quad 0x00AF9A000000FFFF\n" /* 0x18: code, 64-bit */
+    "lm_gdt_desc: .word 4 * 8 - 1\n"
+    "    .long lm_gdt\n"
     "lm_msg: .asciz \"E64\\n\"\n"
     "    .text\n");
 
@@ -198,9 +152,9 @@ void test_main(void)
         printf("EMMIO\n");
     }
     if (n16) {
-        memcpy((void *)0x60000, rm_blob, (size_t)(rm_blob_end - rm_blob));
+        rm_load(rm_blob, rm_blob_end);
         printf("B16\n");
-        rm_loop(n16);
+        rm_call(0, n16);
         printf("E16\n");
     }
     for (unsigned i = 0; i < 512; i++)
