@@ -1,6 +1,6 @@
 # The emulator backend (vmm/emu.c): every guest test kernel again under
-# vmp --accel emu (tests/guests/run_emu.sh; needs no KVM).
-CHECK_SCRIPTS += tests/guests/run_emu.sh
+# vmp --accel emu (tests/guests/run.sh with ACCEL=emu; needs no KVM).
+CHECK_SCRIPTS += tests/emu/guests.sh
 # --accel kvm|emu|auto: flag errors, auto's choice and its log line.
 CHECK_SCRIPTS += tests/emu/accel.sh
 # Exit statuses under --accel emu (the guest of tests/vmm/exits.sh).

@@ -1,7 +1,8 @@
 # Guest test kernels: each tests/guests/NAME.c is linked with lib/ into a
 # Multiboot ELF32 kernel $(BUILD)/guests/NAME.elf by the system compiler
 # (always gcc -m32: the guests are x86 code whatever CC builds the host
-# side). tests/guests/run.sh boots each under vmp --accel kvm.
+# side). tests/guests/run.sh boots each under vmp --accel kvm, and
+# tests/emu/guests.sh runs it again with ACCEL=emu.
 GUEST_SRCS  := $(sort $(wildcard tests/guests/*.c))
 GUEST_LIB   := tests/guests/lib/start.S tests/guests/lib/lib.c tests/guests/lib/realmode.S
 GUEST_HDRS  := $(wildcard tests/guests/lib/*.h) tests/guests/lib/link.ld
