@@ -1,0 +1,475 @@
+/* x87 FPU tests (suite "x87"). Expected values are worked out by hand from
+ * the SDM (section named per test): Vol. 1 chapter 8 (x87 environment),
+ * Vol. 2 instruction pages, Vol. 3 Table 2-2 (#NM) and §6.15 (#MF). */
+#include "helpers.h"
+#include "x86_env.h"
+
+/* Execute one instruction at CS:RIP without delivering its exception. */
+static int exec1(struct xenv *e, const void *code, size_t len)
+{
+    uint64_t phys = e->cpu.seg[VMP_CS].base + e->cpu.rip;
+    xenv_put(e, phys, code, len);
+    e->cpu.event.valid = 0;
+    struct vmp_x86_insn in;
+    int rc = vmp_x86_fetch_decode(&e->cpu, &xenv_ops, e, &in);
+    if (rc)
+        return rc;
+    return vmp_x86_execute(&e->cpu, &xenv_ops, e, &in);
+}
+#define X(e, ...) exec1(e, (uint8_t[]){ __VA_ARGS__ }, sizeof((uint8_t[]){ __VA_ARGS__ }))
+#define OK(e, ...) ck_assert_int_eq(X(e, __VA_ARGS__), VMP_X86_OK)
+#define EXC(e, vec, ...)                                                       \
+    do {                                                                       \
+        ck_assert_int_eq(X(e, __VA_ARGS__), VMP_X86_EXCEPTION);                \
+        ck_assert_uint_eq(e->cpu.event.vector, vec);                           \
+    } while (0)
+
+#define FPU (e->cpu.fpu)
+#define TOP ((FPU.fsw >> 11) & 7)
+#define ST(i) (FPU.st[(TOP + (i)) & 7])
+#define RAX e->cpu.gpr[VMP_RAX]
+
+static void put32(struct xenv *e, uint64_t a, uint32_t v) { xenv_put(e, a, &v, 4); }
+static void put64(struct xenv *e, uint64_t a, uint64_t v) { xenv_put(e, a, &v, 8); }
+
+static void check_st(struct xenv *e, unsigned i, uint16_t sexp, uint64_t mant)
+{
+    ck_assert_msg(ST(i).sexp == sexp && ST(i).mant == mant,
+                  "ST(%u) = %04x:%016llx, want %04x:%016llx", i, ST(i).sexp,
+                  (unsigned long long)ST(i).mant, sexp, (unsigned long long)mant);
+}
+
+/* The probe in Linux's real-mode setup code: FNINIT; FNSTSW AX; FNSTCW.
+ * Power-on FCW is 0040h (Vol. 3 Table 9-1), FNINIT gives 037Fh and a
+ * zero status word (Vol. 2 FINIT). */
+START_TEST(test_linux_probe)
+{
+    struct xenv *e = xenv_new();
+    xenv_real(e, 0x1000);
+    ck_assert_uint_eq(FPU.fcw, 0x40);
+    OK(e, 0xd9, 0x3e, 0x00, 0x20); /* fnstcw [0x2000] */
+    ck_assert_uint_eq(xenv_get(e, 0x2000, 2), 0x0040);
+    FPU.fsw = 0x3800 | 0x4000 | 0x21; /* stale state */
+    RAX = 0xffff;
+    OK(e, 0xdb, 0xe3);             /* fninit */
+    OK(e, 0xdf, 0xe0);             /* fnstsw ax */
+    ck_assert_uint_eq(RAX, 0);
+    OK(e, 0xd9, 0x3e, 0x00, 0x20); /* fnstcw [0x2000] */
+    ck_assert_uint_eq(xenv_get(e, 0x2000, 2), 0x037f);
+    ck_assert_uint_eq(FPU.ftw, 0);
+    OK(e, 0x9b);                   /* fwait: nothing pending */
+    ck_assert_uint_eq(e->cpu.rip, 0x100d);
+    xenv_free(e);
+}
+END_TEST
+
+/* #MF for a pending unmasked exception on waiting instructions only
+ * (Vol. 1 §8.6, Vol. 3 §6.15 interrupt 16); CR0.NE=0 continues (see
+ * docs/emulator.md). ES and B follow flags & ~masks (Vol. 1 §8.1.3.1). */
+START_TEST(test_pending_mf)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    OK(e, 0xdb, 0xe3);                               /* fninit */
+    put32(e, 0x2000, 0x037e);
+    OK(e, 0xd9, 0x2d, 0x00, 0x20, 0x00, 0x00);       /* fldcw: IE unmasked */
+    FPU.fsw |= 0x0001;                               /* IE flag */
+    uint64_t rip = e->cpu.rip;
+    EXC(e, VMP_X86_MF, 0x9b);                        /* fwait */
+    ck_assert_uint_eq(e->cpu.rip, rip);
+    EXC(e, VMP_X86_MF, 0xd9, 0xe8);                  /* fld1 */
+    ck_assert_uint_eq(FPU.ftw, 0);                   /* nothing pushed */
+    EXC(e, VMP_X86_MF, 0xd9, 0x2d, 0x00, 0x20, 0x00, 0x00); /* fldcw waits */
+    OK(e, 0xdf, 0xe0);                               /* fnstsw ax: no wait */
+    ck_assert_uint_eq(RAX & 0xffff, 0x8081);         /* B, ES, IE */
+    OK(e, 0xd9, 0x3d, 0x00, 0x20, 0x00, 0x00);       /* fnstcw: no wait */
+    OK(e, 0xdb, 0xe2);                               /* fnclex */
+    ck_assert_uint_eq(FPU.fsw, 0);
+    OK(e, 0x9b);
+    /* CR0.NE=0: FERR# style, the emulator carries on (IGNNE#) */
+    FPU.fsw |= 0x0001;
+    e->cpu.cr0 &= ~(uint64_t)VMP_CR0_NE;
+    OK(e, 0x9b);
+    OK(e, 0xd9, 0xe8);
+    ck_assert_uint_eq(FPU.fsw & 0x80ff, 0x8081);     /* still pending */
+    /* masking the flag again clears ES and B */
+    put32(e, 0x2000, 0x037f);
+    OK(e, 0xd9, 0x2d, 0x00, 0x20, 0x00, 0x00);
+    ck_assert_uint_eq(FPU.fsw & 0x80ff, 0x0001);
+    xenv_free(e);
+}
+END_TEST
+
+/* CR0.EM/TS give #NM for x87 instructions; WAIT only for MP+TS (Vol. 3
+ * Table 2-2). Undefined slots #UD (Vol. 2 Tables A-8..A-22). */
+START_TEST(test_nm_ud)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    e->cpu.cr0 |= VMP_CR0_EM;
+    EXC(e, VMP_X86_NM, 0xd9, 0xe8);
+    EXC(e, VMP_X86_NM, 0xdb, 0xe3);
+    OK(e, 0x9b);
+    e->cpu.cr0 &= ~(uint64_t)VMP_CR0_EM;
+    e->cpu.cr0 |= VMP_CR0_TS;
+    EXC(e, VMP_X86_NM, 0xdf, 0xe0);
+    OK(e, 0x9b);
+    e->cpu.cr0 |= VMP_CR0_MP;
+    EXC(e, VMP_X86_NM, 0x9b);
+    e->cpu.cr0 &= ~(uint64_t)(VMP_CR0_MP | VMP_CR0_TS);
+    static const uint8_t ud[][2] = {
+        { 0xd9, 0xd1 }, { 0xd9, 0xe2 }, { 0xd9, 0xef }, { 0xda, 0xe0 }, { 0xda, 0xff },
+        { 0xdb, 0xe5 }, { 0xdb, 0xf8 }, { 0xdd, 0xf0 }, { 0xde, 0xd8 }, { 0xde, 0xda },
+        { 0xdf, 0xe1 }, { 0xdf, 0xf8 },
+        { 0xd9, 0x08 }, { 0xdb, 0x20 }, { 0xdb, 0x30 }, { 0xdd, 0x28 }, /* memory */
+    };
+    for (unsigned i = 0; i < sizeof(ud) / sizeof(ud[0]); i++) {
+        ck_assert_int_eq(exec1(e, ud[i], 2), VMP_X86_EXCEPTION);
+        ck_assert_uint_eq(e->cpu.event.vector, VMP_X86_UD);
+    }
+    OK(e, 0xdb, 0xe4); /* FNSETPM: a no-op since the 80387 */
+    OK(e, 0xd9, 0xd8); /* FSTP1 alias executes and pops (whether an empty
+                          ST0 faults differs between vendors) */
+    ck_assert_uint_eq(TOP, 1);
+    xenv_free(e);
+}
+END_TEST
+
+/* Every memory load format (Vol. 1 §4.2, §8.2; Vol. 2 FLD, FILD, FBLD)
+ * and stack overflow (Vol. 1 §8.5.1.1: IE, SF, C1=1, indefinite). */
+START_TEST(test_loads)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    OK(e, 0xdb, 0xe3);
+    put32(e, 0x2000, 0x3fc00000);                 /* 1.5f */
+    put64(e, 0x2008, 0xc000000000000000ull);      /* -2.0 */
+    put64(e, 0x2010, 0xc90fdaa22168c235ull);      /* pi as m80 */
+    put32(e, 0x2018, 0x4000);
+    put32(e, 0x2020, 0xfffb);                     /* -5 as m16 */
+    put32(e, 0x2024, 0x12345678);
+    put64(e, 0x2028, 1);
+    uint8_t bcd[10] = { 0x45, 0x23, 0x01, 0, 0, 0, 0, 0, 0, 0x80 }; /* -12345 */
+    xenv_put(e, 0x2030, bcd, 10);
+    OK(e, 0xd9, 0x05, 0x00, 0x20, 0x00, 0x00);    /* fld dword [0x2000] */
+    check_st(e, 0, 0x3fff, 0xc000000000000000ull);
+    ck_assert_uint_eq(TOP, 7);
+    ck_assert_uint_eq(FPU.ftw, 0x80);
+    OK(e, 0xdd, 0x05, 0x08, 0x20, 0x00, 0x00);    /* fld qword */
+    check_st(e, 0, 0xc000, 0x8000000000000000ull);
+    OK(e, 0xdb, 0x2d, 0x10, 0x20, 0x00, 0x00);    /* fld tword */
+    check_st(e, 0, 0x4000, 0xc90fdaa22168c235ull);
+    OK(e, 0xdf, 0x05, 0x20, 0x20, 0x00, 0x00);    /* fild word */
+    check_st(e, 0, 0xc001, 0xa000000000000000ull);
+    OK(e, 0xdb, 0x05, 0x24, 0x20, 0x00, 0x00);    /* fild dword */
+    check_st(e, 0, 0x401b, 0x12345678ull << 35);
+    OK(e, 0xdf, 0x2d, 0x28, 0x20, 0x00, 0x00);    /* fild qword */
+    check_st(e, 0, 0x3fff, 0x8000000000000000ull);
+    OK(e, 0xdf, 0x25, 0x30, 0x20, 0x00, 0x00);    /* fbld */
+    check_st(e, 0, 0xc00c, 0x3039ull << 50);
+    check_st(e, 6, 0x3fff, 0xc000000000000000ull); /* the first load */
+    ck_assert_uint_eq(TOP, 1);
+    ck_assert_uint_eq(FPU.fsw & 0x7f, 0);
+    OK(e, 0xd9, 0xee);                            /* fldz */
+    check_st(e, 0, 0, 0);
+    OK(e, 0xd9, 0xe8);                            /* fld1: overflow */
+    ck_assert_uint_eq(FPU.fsw & 0x3ff, 0x241);    /* C1, SF, IE */
+    check_st(e, 0, 0xffff, 0xc000000000000000ull); /* real indefinite */
+    ck_assert_uint_eq(FPU.ftw, 0xff);
+    xenv_free(e);
+}
+END_TEST
+
+/* Every memory store format (Vol. 2 FST, FIST, FBSTP), rounding control
+ * (Vol. 1 §8.1.5.3), the integer indefinite on overflow (§8.5.1.2) and
+ * underflow of an empty stack (§8.5.1.1: C1=0). */
+START_TEST(test_stores)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    OK(e, 0xdb, 0xe3);
+    put32(e, 0x2000, 0x3fc00000);                  /* 1.5f */
+    put64(e, 0x2008, 0x4004000000000000ull);       /* 2.5 */
+    put32(e, 0x2010, 0x80000000);                  /* -0.0f */
+    put32(e, 0x2014, (uint32_t)-12345);
+    put32(e, 0x2018, 40000);
+    OK(e, 0xd9, 0x05, 0x00, 0x20, 0x00, 0x00);     /* fld 1.5f */
+    OK(e, 0xdd, 0x15, 0x00, 0x21, 0x00, 0x00);     /* fst qword [0x2100] */
+    ck_assert_uint_eq(xenv_get(e, 0x2100, 8), 0x3ff8000000000000ull);
+    OK(e, 0xd9, 0x1d, 0x08, 0x21, 0x00, 0x00);     /* fstp dword [0x2108] */
+    ck_assert_uint_eq(xenv_get(e, 0x2108, 4), 0x3fc00000);
+    ck_assert_uint_eq(FPU.ftw, 0);
+    OK(e, 0xdd, 0x05, 0x08, 0x20, 0x00, 0x00);     /* fld 2.5 */
+    OK(e, 0xdf, 0x15, 0x10, 0x21, 0x00, 0x00);     /* fist word: nearest-even 2 */
+    ck_assert_uint_eq(xenv_get(e, 0x2110, 2), 2);
+    ck_assert_uint_eq(FPU.fsw & 0x20, 0x20);       /* PE */
+    put32(e, 0x2020, 0x0b7f);                      /* RC = up */
+    OK(e, 0xd9, 0x2d, 0x20, 0x20, 0x00, 0x00);
+    OK(e, 0xdb, 0x15, 0x14, 0x21, 0x00, 0x00);     /* fist dword: 3 */
+    ck_assert_uint_eq(xenv_get(e, 0x2114, 4), 3);
+    OK(e, 0xdf, 0x3d, 0x18, 0x21, 0x00, 0x00);     /* fistp qword: 3 */
+    ck_assert_uint_eq(xenv_get(e, 0x2118, 8), 3);
+    ck_assert_uint_eq(FPU.ftw, 0);
+    OK(e, 0xd9, 0x05, 0x10, 0x20, 0x00, 0x00);     /* fld -0.0f */
+    OK(e, 0xdb, 0x3d, 0x20, 0x21, 0x00, 0x00);     /* fstp tword */
+    ck_assert_uint_eq(xenv_get(e, 0x2120, 8), 0);
+    ck_assert_uint_eq(xenv_get(e, 0x2128, 2), 0x8000);
+    OK(e, 0xdb, 0x05, 0x14, 0x20, 0x00, 0x00);     /* fild -12345 */
+    OK(e, 0xdf, 0x35, 0x30, 0x21, 0x00, 0x00);     /* fbstp */
+    ck_assert_uint_eq(xenv_get(e, 0x2130, 8), 0x012345);
+    ck_assert_uint_eq(xenv_get(e, 0x2138, 2), 0x8000);
+    OK(e, 0xdb, 0xe2);                             /* fnclex */
+    OK(e, 0xdb, 0x05, 0x18, 0x20, 0x00, 0x00);     /* fild 40000 */
+    OK(e, 0xdf, 0x1d, 0x40, 0x21, 0x00, 0x00);     /* fistp word: too big */
+    ck_assert_uint_eq(xenv_get(e, 0x2140, 2), 0x8000);
+    ck_assert_uint_eq(FPU.fsw & 0x7f, 0x01);       /* IE, not SF */
+    OK(e, 0xd9, 0x1d, 0x48, 0x21, 0x00, 0x00);     /* fstp dword, empty */
+    ck_assert_uint_eq(xenv_get(e, 0x2148, 4), 0xffc00000); /* indefinite */
+    ck_assert_uint_eq(FPU.fsw & 0x2ff, 0x41);      /* SF IE, C1 = 0 */
+    xenv_free(e);
+}
+END_TEST
+
+/* A store that faults changes nothing (the FPU state is committed after
+ * the memory write); an unmasked IE on FISTP leaves memory and the stack
+ * alone (Vol. 1 §8.5.1.2). */
+START_TEST(test_store_fault_atomic)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    OK(e, 0xdb, 0xe3);
+    OK(e, 0xd9, 0xe8);                             /* fld1 */
+    e->cpu.seg[VMP_DS].limit = 0x2fff;
+    struct vmp_x86_fpu before = FPU;
+    EXC(e, VMP_X86_GP, 0xd9, 0x1d, 0xfe, 0x2f, 0x00, 0x00); /* fstp dword [0x2ffe] */
+    ck_assert_mem_eq(&FPU, &before, sizeof(before));
+    EXC(e, VMP_X86_GP, 0xd9, 0x35, 0xf0, 0x2f, 0x00, 0x00); /* fnstenv */
+    ck_assert_mem_eq(&FPU, &before, sizeof(before));
+    EXC(e, VMP_X86_GP, 0xdd, 0x35, 0xa0, 0x2f, 0x00, 0x00); /* fnsave */
+    ck_assert_mem_eq(&FPU, &before, sizeof(before));
+    e->cpu.seg[VMP_DS].limit = 0xffffffff;
+    /* unmasked IE: 1e10 does not fit m16, nothing stored, not popped */
+    put32(e, 0x2000, 0x037e);
+    OK(e, 0xd9, 0x2d, 0x00, 0x20, 0x00, 0x00);
+    put32(e, 0x2004, 0x501502f9);                  /* 1e10f */
+    OK(e, 0xd9, 0x05, 0x04, 0x20, 0x00, 0x00);
+    put32(e, 0x2100, 0xa5a5);
+    OK(e, 0xdf, 0x1d, 0x00, 0x21, 0x00, 0x00);     /* fistp word */
+    ck_assert_uint_eq(xenv_get(e, 0x2100, 2), 0xa5a5);
+    ck_assert_uint_eq(TOP, 6);
+    ck_assert_uint_eq(FPU.fsw & 0x80ff, 0x8081);
+    xenv_free(e);
+}
+END_TEST
+
+/* FXCH, FFREE, FINCSTP, FDECSTP and the tags (Vol. 1 §8.1.7, Vol. 2) */
+START_TEST(test_stack_ops)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    OK(e, 0xdb, 0xe3);
+    OK(e, 0xd9, 0xe8);                 /* fld1 */
+    OK(e, 0xd9, 0xee);                 /* fldz */
+    OK(e, 0xd9, 0xc9);                 /* fxch st1 */
+    check_st(e, 0, 0x3fff, 1ull << 63);
+    check_st(e, 1, 0, 0);
+    ck_assert_uint_eq(TOP, 6);
+    OK(e, 0xdd, 0xc1);                 /* ffree st1 */
+    ck_assert_uint_eq(FPU.ftw, 0x40);  /* physical 6 = ST0 stays */
+    ck_assert_uint_eq(TOP, 6);
+    OK(e, 0xd9, 0xf7);                 /* fincstp: no tag change */
+    ck_assert_uint_eq(TOP, 7);
+    ck_assert_uint_eq(FPU.ftw, 0x40);
+    OK(e, 0xd9, 0xf6);                 /* fdecstp */
+    OK(e, 0xd9, 0xf6);
+    ck_assert_uint_eq(TOP, 5);
+    OK(e, 0xdf, 0xc1);                 /* ffreep st1 (alias): frees R6, pops */
+    ck_assert_uint_eq(FPU.ftw, 0);
+    ck_assert_uint_eq(TOP, 6);
+    xenv_free(e);
+}
+END_TEST
+
+/* FNSTENV in the four layouts (Vol. 1 §8.1.10, Figures 8-9..8-12): the
+ * full tag word, FIP/FCS/FOP/FDP/FDS; FNSTENV then masks everything;
+ * FLDENV reads the same layouts back. */
+static void env_state(struct xenv *e)
+{
+    FPU.fcw = 0x0260;
+    FPU.fsw = 0x4000 | (6 << 11); /* C3, TOP = 6 */
+    FPU.ftw = 0xc0;               /* R6, R7 in use */
+    FPU.st[6].sexp = 0x3fff;      /* valid */
+    FPU.st[6].mant = 1ull << 63;
+    FPU.st[7].sexp = 0x7fff;      /* infinity: special */
+    FPU.st[7].mant = 1ull << 63;
+    FPU.fop = 0x5a5;
+}
+
+START_TEST(test_env_layouts)
+{
+    struct xenv *e = xenv_new();
+    /* 32-bit protected (Figure 8-9) */
+    xenv_prot32(e, 0x1000);
+    env_state(e);
+    FPU.fip = 0x11223344; FPU.fcs = 0x8; FPU.fdp = 0x55667788; FPU.fds = 0x10;
+    OK(e, 0xd9, 0x35, 0x00, 0x30, 0x00, 0x00);     /* fnstenv [0x3000] */
+    ck_assert_uint_eq(xenv_get(e, 0x3000, 4), 0xffff0260);
+    ck_assert_uint_eq(xenv_get(e, 0x3004, 4), 0xffff7000);
+    ck_assert_uint_eq(xenv_get(e, 0x3008, 4), 0xffff8fff); /* R7 special, R6 valid */
+    ck_assert_uint_eq(xenv_get(e, 0x300c, 4), 0x11223344);
+    ck_assert_uint_eq(xenv_get(e, 0x3010, 4), 0x05a50008);
+    ck_assert_uint_eq(xenv_get(e, 0x3014, 4), 0x55667788);
+    ck_assert_uint_eq(xenv_get(e, 0x3018, 4), 0xffff0010);
+    ck_assert_uint_eq(FPU.fcw, 0x027f);
+    OK(e, 0xdb, 0xe3);
+    OK(e, 0xd9, 0x25, 0x00, 0x30, 0x00, 0x00);     /* fldenv */
+    ck_assert_uint_eq(FPU.fcw, 0x0260);
+    ck_assert_uint_eq(FPU.fsw, 0x7000);
+    ck_assert_uint_eq(FPU.ftw, 0xc0);
+    ck_assert_uint_eq(FPU.fip, 0x11223344);
+    ck_assert_uint_eq(FPU.fop, 0x5a5);
+    ck_assert_uint_eq(FPU.fdp, 0x55667788);
+    ck_assert_uint_eq(FPU.fds, 0x10);
+    /* 16-bit protected (Figure 8-11) */
+    OK(e, 0x66, 0xd9, 0x35, 0x00, 0x31, 0x00, 0x00);
+    static const uint16_t pm16[7] = { 0x0260, 0x7000, 0x8fff, 0x3344, 0x0008, 0x7788, 0x0010 };
+    for (unsigned i = 0; i < 7; i++)
+        ck_assert_uint_eq(xenv_get(e, 0x3100 + 2 * i, 2), pm16[i]);
+    /* 32-bit real (Figure 8-10): pointers are CS*16+IP, DS*16+offset */
+    xenv_real(e, 0x1000);
+    env_state(e);
+    FPU.fip = 0xfff0; FPU.fcs = 0xf000; FPU.fdp = 0x0020; FPU.fds = 0x1000;
+    OK(e, 0x66, 0xd9, 0x36, 0x00, 0x30);
+    ck_assert_uint_eq(xenv_get(e, 0x300c, 4), 0xfffffff0);
+    ck_assert_uint_eq(xenv_get(e, 0x3010, 4), 0x0000f5a5);
+    ck_assert_uint_eq(xenv_get(e, 0x3014, 4), 0xffff0020);
+    ck_assert_uint_eq(xenv_get(e, 0x3018, 4), 0x00001000);
+    OK(e, 0xdb, 0xe3);
+    OK(e, 0x66, 0xd9, 0x26, 0x00, 0x30);           /* fldenv */
+    ck_assert_uint_eq(FPU.fip, 0xffff0);
+    ck_assert_uint_eq(FPU.fdp, 0x10020);
+    ck_assert_uint_eq(FPU.fop, 0x5a5);
+    /* 16-bit real (Figure 8-12) */
+    env_state(e);
+    FPU.fip = 0xfff0; FPU.fcs = 0xf000; FPU.fdp = 0x0020; FPU.fds = 0x1000;
+    OK(e, 0xd9, 0x36, 0x00, 0x31);
+    static const uint16_t rm16[7] = { 0x0260, 0x7000, 0x8fff, 0xfff0, 0xf5a5, 0x0020, 0x1000 };
+    for (unsigned i = 0; i < 7; i++)
+        ck_assert_uint_eq(xenv_get(e, 0x3100 + 2 * i, 2), rm16[i]);
+    OK(e, 0xdb, 0xe3);
+    OK(e, 0xd9, 0x26, 0x00, 0x31);
+    ck_assert_uint_eq(FPU.fip, 0xffff0);
+    ck_assert_uint_eq(FPU.fdp, 0x10020);
+    ck_assert_uint_eq(FPU.ftw, 0xc0);
+    xenv_free(e);
+}
+END_TEST
+
+/* FNSAVE stores environment + ST(0)..ST(7) and initialises; FRSTOR brings
+ * it all back (Vol. 2 FSAVE, FRSTOR). */
+START_TEST(test_save_restore)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    OK(e, 0xdb, 0xe3);
+    OK(e, 0xd9, 0xe8);                                  /* fld1 */
+    OK(e, 0xd9, 0xeb);                                  /* fldpi */
+    struct vmp_x86_fpu before = FPU;
+    OK(e, 0xdd, 0x35, 0x00, 0x30, 0x00, 0x00);          /* fnsave [0x3000] */
+    ck_assert_uint_eq(FPU.fcw, 0x37f);
+    ck_assert_uint_eq(FPU.fsw, 0);
+    ck_assert_uint_eq(FPU.ftw, 0);
+    ck_assert_uint_eq(xenv_get(e, 0x3000 + 28, 8), 0xc90fdaa22168c235ull); /* ST0 */
+    ck_assert_uint_eq(xenv_get(e, 0x3000 + 36, 2), 0x4000);
+    ck_assert_uint_eq(xenv_get(e, 0x3000 + 38, 8), 1ull << 63);             /* ST1 */
+    ck_assert_uint_eq(xenv_get(e, 0x3008, 2), 0x0fff);  /* R6, R7 valid */
+    OK(e, 0xdd, 0x25, 0x00, 0x30, 0x00, 0x00);          /* frstor */
+    ck_assert_uint_eq(FPU.fcw, before.fcw);
+    ck_assert_uint_eq(FPU.fsw, before.fsw);
+    ck_assert_uint_eq(FPU.ftw, before.ftw);
+    ck_assert_uint_eq(FPU.fip, before.fip);
+    ck_assert_uint_eq(FPU.fop, before.fop);
+    for (unsigned i = 0; i < 8; i++) {
+        ck_assert_uint_eq(FPU.st[i].mant, before.st[i].mant);
+        ck_assert_uint_eq(FPU.st[i].sexp, before.st[i].sexp);
+    }
+    /* 16-bit format: 94 bytes, registers at 14 */
+    OK(e, 0x66, 0xdd, 0x35, 0x00, 0x31, 0x00, 0x00);
+    ck_assert_uint_eq(xenv_get(e, 0x3100 + 14, 8), 0xc90fdaa22168c235ull);
+    OK(e, 0x66, 0xdd, 0x25, 0x00, 0x31, 0x00, 0x00);
+    check_st(e, 1, 0x3fff, 1ull << 63);
+    xenv_free(e);
+}
+END_TEST
+
+/* FIP/FCS/FOP/FDP/FDS follow the last non-control instruction (Vol. 1
+ * §8.1.8, §8.1.9); control instructions leave them. */
+START_TEST(test_pointers)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    OK(e, 0xdb, 0xe3);
+    put32(e, 0x2000, 0x3f800000);
+    OK(e, 0xd9, 0x05, 0x00, 0x20, 0x00, 0x00);     /* at 0x1002 */
+    ck_assert_uint_eq(FPU.fip, 0x1002);
+    ck_assert_uint_eq(FPU.fcs, 0x8);
+    ck_assert_uint_eq(FPU.fop, 0x105);
+    ck_assert_uint_eq(FPU.fdp, 0x2000);
+    ck_assert_uint_eq(FPU.fds, 0x10);
+    OK(e, 0xd9, 0x3d, 0x00, 0x21, 0x00, 0x00);     /* fnstcw: control */
+    ck_assert_uint_eq(FPU.fip, 0x1002);
+    OK(e, 0xd9, 0xe8);                             /* fld1 at 0x100e */
+    ck_assert_uint_eq(FPU.fip, 0x100e);
+    ck_assert_uint_eq(FPU.fop, 0x1e8);
+    ck_assert_uint_eq(FPU.fdp, 0x2000);            /* no memory operand */
+    OK(e, 0x26, 0xd9, 0x05, 0x04, 0x20, 0x00, 0x00); /* es: fld at 0x1010 */
+    ck_assert_uint_eq(FPU.fip, 0x1010);
+    ck_assert_uint_eq(FPU.fdp, 0x2004);
+    xenv_free(e);
+}
+END_TEST
+
+/* Constants are rounded per RC (Vol. 1 §8.3.8): pi = C90FDAA22168C234C4..
+ * rounds up to ...C235 to nearest, stays ...C234 down and to zero. */
+START_TEST(test_constants)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    OK(e, 0xdb, 0xe3);
+    OK(e, 0xd9, 0xeb);
+    check_st(e, 0, 0x4000, 0xc90fdaa22168c235ull);
+    put32(e, 0x2000, 0x077f);                      /* RC down */
+    OK(e, 0xd9, 0x2d, 0x00, 0x20, 0x00, 0x00);
+    OK(e, 0xd9, 0xeb);
+    check_st(e, 0, 0x4000, 0xc90fdaa22168c234ull);
+    OK(e, 0xd9, 0xee);                             /* fldz */
+    check_st(e, 0, 0, 0);
+    OK(e, 0xd9, 0xe8);                             /* fld1 */
+    check_st(e, 0, 0x3fff, 1ull << 63);
+    OK(e, 0xd9, 0xea);                             /* fldl2e = 1.0111000101..b */
+    check_st(e, 0, 0x3fff, 0xb8aa3b295c17f0bbull);
+    ck_assert_uint_eq(TOP, 3);
+    xenv_free(e);
+}
+END_TEST
+
+Suite *x87_suite(void)
+{
+    Suite *s = suite_create("x87");
+    TCase *tc = tcase_create("control");
+    tcase_add_test(tc, test_linux_probe);
+    tcase_add_test(tc, test_pending_mf);
+    tcase_add_test(tc, test_nm_ud);
+    tcase_add_test(tc, test_env_layouts);
+    tcase_add_test(tc, test_save_restore);
+    tcase_add_test(tc, test_pointers);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("data");
+    tcase_add_test(tc, test_loads);
+    tcase_add_test(tc, test_stores);
+    tcase_add_test(tc, test_store_fault_atomic);
+    tcase_add_test(tc, test_stack_ops);
+    tcase_add_test(tc, test_constants);
+    suite_add_tcase(s, tc);
+    return s;
+}
