@@ -786,7 +786,7 @@ START_TEST(test_ud_and_length_faults)
     ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x0b }, 2), VMP_X86_EXCEPTION);
     ck_assert_int_eq(e->cpu.event.vector, VMP_X86_UD);
     /* an unimplemented SSE instruction is reported, never skipped */
-    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x28, 0xc1 }, 3), VMP_X86_UNHANDLED);
+    ck_assert_int_eq(exec1(e, (uint8_t[]){ 0x0f, 0x38, 0x00, 0xc1 }, 4), VMP_X86_UNHANDLED);
     ck_assert_uint_eq(e->cpu.rip, 0x1000);
     /* the limit hit on the last byte of a data access (SDM Vol. 3 §5.3) */
     xenv_real(e, 0x100);

@@ -1,0 +1,712 @@
+/* MMX, SSE and SSE2 in the emulator (emulator/x86_sse*.c).
+ *
+ * Part 1 checks architectural rules the SDM states: availability checks
+ * (CR0.EM/TS, CR4.OSFXSR), #MF before MMX code, the MMX register/tag
+ * aliasing, 16-byte alignment, SSE3+ encodings that must #UD, MASKMOVQ and
+ * faults that commit nothing. Part 2 (x86-64 hosts only) runs the same
+ * instruction bytes on the host CPU and in the emulator from the same
+ * random state (registers, MXCSR rounding/FTZ/DAZ, special FP operands)
+ * and compares every XMM/MMX/x87 register, MXCSR, RAX, RCX, RFLAGS and the
+ * memory operand. */
+#include <stdio.h>
+#include "helpers.h"
+#include "x86_env.h"
+
+#if defined(__x86_64__)
+#include <sys/mman.h>
+#endif
+
+#define CODE 0x1000
+#define DATA 0x2000
+
+/* 64-bit long mode with OSFXSR set, RSI = RDI = DATA. */
+static struct xenv *sse_env(void)
+{
+    struct xenv *e = xenv_new();
+    xenv_long64(e, CODE);
+    e->cpu.cr4 |= VMP_CR4_OSFXSR | VMP_CR4_OSXMMEXCPT;
+    e->cpu.gpr[VMP_RSI] = DATA;
+    e->cpu.gpr[VMP_RDI] = DATA;
+    return e;
+}
+
+/* Execute one instruction (no delivery); returns the result code. */
+static int run1(struct xenv *e, const uint8_t *code, unsigned len)
+{
+    struct vmp_x86_insn in;
+    e->cpu.rip = CODE;
+    e->cpu.event.valid = 0;
+    xenv_put(e, CODE, code, len);
+    int rc = vmp_x86_fetch_decode(&e->cpu, &xenv_ops, e, &in);
+    if (rc)
+        return rc;
+    return vmp_x86_execute(&e->cpu, &xenv_ops, e, &in);
+}
+
+#define RUN(e, ...)                                                            \
+    ({                                                                         \
+        static const uint8_t code_[] = { __VA_ARGS__ };                        \
+        run1((e), code_, sizeof(code_));                                       \
+    })
+
+static void expect_exc(struct xenv *e, int rc, unsigned vec)
+{
+    ck_assert_int_eq(rc, VMP_X86_EXCEPTION);
+    ck_assert(e->cpu.event.valid);
+    ck_assert_int_eq(e->cpu.event.vector, vec);
+}
+
+/* SDM Vol. 3 Table 2-2 / Vol. 1 §13.1.3: CR0.EM makes MMX and SSE #UD,
+ * CR4.OSFXSR = 0 makes SSE (not MMX) #UD, CR0.TS makes both #NM. */
+START_TEST(test_sse_availability)
+{
+    struct xenv *e = sse_env();
+    /* pxor xmm0, xmm0 / pxor mm0, mm0 / paddb xmm1, xmm2 */
+    ck_assert_int_eq(RUN(e, 0x66, 0x0f, 0xef, 0xc0), VMP_X86_OK);
+    ck_assert_int_eq(RUN(e, 0x0f, 0xef, 0xc0), VMP_X86_OK);
+    e->cpu.cr4 &= ~(uint64_t)VMP_CR4_OSFXSR;
+    expect_exc(e, RUN(e, 0x66, 0x0f, 0xef, 0xc0), VMP_X86_UD);
+    expect_exc(e, RUN(e, 0x0f, 0x28, 0xc1), VMP_X86_UD); /* movaps */
+    ck_assert_int_eq(RUN(e, 0x0f, 0xef, 0xc0), VMP_X86_OK); /* MMX still runs */
+    e->cpu.cr4 |= VMP_CR4_OSFXSR;
+    e->cpu.cr0 |= VMP_CR0_EM;
+    expect_exc(e, RUN(e, 0x66, 0x0f, 0xef, 0xc0), VMP_X86_UD);
+    expect_exc(e, RUN(e, 0x0f, 0xef, 0xc0), VMP_X86_UD);
+    expect_exc(e, RUN(e, 0x0f, 0x77), VMP_X86_UD); /* emms */
+    e->cpu.cr0 &= ~(uint64_t)VMP_CR0_EM;
+    e->cpu.cr0 |= VMP_CR0_TS;
+    expect_exc(e, RUN(e, 0x66, 0x0f, 0xef, 0xc0), VMP_X86_NM);
+    expect_exc(e, RUN(e, 0x0f, 0xef, 0xc0), VMP_X86_NM);
+    expect_exc(e, RUN(e, 0x0f, 0x77), VMP_X86_NM);
+    /* MOVNTI is an integer store: no x87/SSE state checks (SDM MOVNTI) */
+    e->cpu.gpr[VMP_RAX] = 0x11223344;
+    ck_assert_int_eq(RUN(e, 0x0f, 0xc3, 0x06), VMP_X86_OK); /* movnti [rsi], eax */
+    ck_assert_uint_eq(xenv_get(e, DATA, 4), 0x11223344);
+    xenv_free(e);
+}
+END_TEST
+
+/* An MMX instruction with FSW.ES set raises #MF before touching anything
+ * (SDM Vol. 2 MMX exception lists "#MF If there is a pending FPU
+ * exception"); SSE instructions on XMM registers do not. */
+START_TEST(test_sse_mmx_pending_mf)
+{
+    struct xenv *e = sse_env();
+    e->cpu.fpu.fsw = 0x80 | 0x01 | (5u << 11);
+    e->cpu.fpu.ftw = 0x0f;
+    expect_exc(e, RUN(e, 0x0f, 0xfc, 0xc1), VMP_X86_MF); /* paddb mm0, mm1 */
+    ck_assert_uint_eq(e->cpu.fpu.ftw, 0x0f);
+    ck_assert_uint_eq((e->cpu.fpu.fsw >> 11) & 7, 5);
+    expect_exc(e, RUN(e, 0x0f, 0x77), VMP_X86_MF);
+    /* MOVQ2DQ xmm0, mm1 reads an MMX register: #MF too */
+    expect_exc(e, RUN(e, 0xf3, 0x0f, 0xd6, 0xc1), VMP_X86_MF);
+    ck_assert_int_eq(RUN(e, 0x66, 0x0f, 0xfc, 0xc1), VMP_X86_OK); /* paddb xmm */
+    xenv_free(e);
+}
+END_TEST
+
+/* SDM Vol. 1 §9.5.1, Table 9-2: MMX instructions set TOP = 0 and all tags
+ * valid; a write to MMi sets R(i)'s exponent and sign to all ones; EMMS
+ * empties every tag. A faulting MMX instruction changes none of this. */
+START_TEST(test_sse_mmx_state)
+{
+    struct xenv *e = sse_env();
+    e->cpu.fpu.fsw = 3u << 11;
+    e->cpu.fpu.ftw = 0;
+    e->cpu.fpu.st[2].mant = 0x0102030405060708ull;
+    e->cpu.fpu.st[2].sexp = 0x3fff;
+    e->cpu.fpu.st[3].mant = 0x1010101010101010ull;
+    e->cpu.fpu.st[3].sexp = 0x4000;
+    ck_assert_int_eq(RUN(e, 0x0f, 0xfc, 0xd3), VMP_X86_OK); /* paddb mm2, mm3 */
+    ck_assert_uint_eq(e->cpu.fpu.st[2].mant, 0x1112131415161718ull);
+    ck_assert_uint_eq(e->cpu.fpu.st[2].sexp, 0xffff);
+    ck_assert_uint_eq(e->cpu.fpu.st[3].sexp, 0x4000); /* only the destination */
+    ck_assert_uint_eq(e->cpu.fpu.ftw, 0xff);
+    ck_assert_uint_eq((e->cpu.fpu.fsw >> 11) & 7, 0);
+    /* a store to memory still makes the transition */
+    e->cpu.fpu.ftw = 0;
+    e->cpu.fpu.fsw = 6u << 11;
+    ck_assert_int_eq(RUN(e, 0x0f, 0x7f, 0x16), VMP_X86_OK); /* movq [rsi], mm2 */
+    ck_assert_uint_eq(xenv_get(e, DATA, 8), 0x1112131415161718ull);
+    ck_assert_uint_eq(e->cpu.fpu.ftw, 0xff);
+    ck_assert_uint_eq(e->cpu.fpu.fsw, 0);
+    ck_assert_int_eq(RUN(e, 0x0f, 0x77), VMP_X86_OK); /* emms */
+    ck_assert_uint_eq(e->cpu.fpu.ftw, 0);
+    /* #PF on the memory operand: no transition, no register change */
+    e->cpu.fpu.fsw = 4u << 11;
+    e->cpu.gpr[VMP_RSI] = 0x10000000; /* not mapped */
+    expect_exc(e, RUN(e, 0x0f, 0xfc, 0x16), VMP_X86_PF); /* paddb mm2, [rsi] */
+    ck_assert_uint_eq(e->cpu.fpu.ftw, 0);
+    ck_assert_uint_eq((e->cpu.fpu.fsw >> 11) & 7, 4);
+    ck_assert_uint_eq(e->cpu.fpu.st[2].mant, 0x1112131415161718ull);
+    /* SSE instructions leave the x87 tags alone */
+    ck_assert_int_eq(RUN(e, 0x66, 0x0f, 0xfc, 0xc1), VMP_X86_OK);
+    ck_assert_uint_eq(e->cpu.fpu.ftw, 0);
+    xenv_free(e);
+}
+END_TEST
+
+/* Legacy SSE 16-byte memory operands must be 16-byte aligned, except the
+ * explicitly unaligned moves (SDM Vol. 1 §4.1.1; Vol. 2 MOVAPS "#GP If a
+ * memory operand is not aligned on a 16-byte boundary"); scalar and MMX
+ * forms never check. */
+START_TEST(test_sse_alignment)
+{
+    struct xenv *e = sse_env();
+    for (unsigned i = 0; i < 32; i++)
+        e->ram[DATA + i] = (uint8_t)i;
+    e->cpu.gpr[VMP_RSI] = DATA + 8;
+    expect_exc(e, RUN(e, 0x0f, 0x28, 0x06), VMP_X86_GP);       /* movaps xmm0,[rsi] */
+    ck_assert_uint_eq(e->cpu.event.error_code, 0);
+    expect_exc(e, RUN(e, 0x66, 0x0f, 0x6f, 0x06), VMP_X86_GP); /* movdqa */
+    expect_exc(e, RUN(e, 0x66, 0x0f, 0x7f, 0x06), VMP_X86_GP); /* movdqa store */
+    expect_exc(e, RUN(e, 0x66, 0x0f, 0xfc, 0x06), VMP_X86_GP); /* paddb xmm,m128 */
+    expect_exc(e, RUN(e, 0x0f, 0x57, 0x06), VMP_X86_GP);       /* xorps */
+    expect_exc(e, RUN(e, 0x66, 0x0f, 0xe7, 0x06), VMP_X86_GP); /* movntdq */
+    expect_exc(e, RUN(e, 0x66, 0x0f, 0x70, 0x06, 0x1b), VMP_X86_GP); /* pshufd */
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][0], 0);
+    ck_assert_int_eq(RUN(e, 0xf3, 0x0f, 0x6f, 0x06), VMP_X86_OK); /* movdqu */
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][0], 0x0f0e0d0c0b0a0908ull);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][1], 0x1716151413121110ull);
+    ck_assert_int_eq(RUN(e, 0x0f, 0x10, 0x0e), VMP_X86_OK);       /* movups xmm1 */
+    ck_assert_uint_eq(e->cpu.fpu.xmm[1][1], 0x1716151413121110ull);
+    ck_assert_int_eq(RUN(e, 0xf3, 0x0f, 0x10, 0x16), VMP_X86_OK); /* movss xmm2 */
+    ck_assert_uint_eq(e->cpu.fpu.xmm[2][0], 0x0b0a0908);
+    ck_assert_int_eq(RUN(e, 0x0f, 0xfc, 0x06), VMP_X86_OK);       /* paddb mm0, m64 */
+    ck_assert_int_eq(RUN(e, 0x0f, 0x12, 0x06), VMP_X86_OK);       /* movlps */
+    e->cpu.gpr[VMP_RSI] = DATA;
+    ck_assert_int_eq(RUN(e, 0x0f, 0x28, 0x1e), VMP_X86_OK);       /* movaps xmm3 */
+    ck_assert_uint_eq(e->cpu.fpu.xmm[3][0], 0x0706050403020100ull);
+    xenv_free(e);
+}
+END_TEST
+
+/* Encodings newer than SSE2 in the 0F map, and undefined prefix/ModRM
+ * combinations: #UD (CPUID reports neither SSE3 nor SSSE3). */
+START_TEST(test_sse_undefined)
+{
+    static const uint8_t ud[][6] = {
+        { 4, 0xf2, 0x0f, 0x12, 0xc1 },       /* MOVDDUP */
+        { 4, 0xf3, 0x0f, 0x12, 0xc1 },       /* MOVSLDUP */
+        { 4, 0xf3, 0x0f, 0x16, 0xc1 },       /* MOVSHDUP */
+        { 4, 0x66, 0x0f, 0x7c, 0xc1 },       /* HADDPD */
+        { 4, 0xf2, 0x0f, 0x7d, 0xc1 },       /* HSUBPS */
+        { 4, 0x66, 0x0f, 0xd0, 0xc1 },       /* ADDSUBPD */
+        { 4, 0xf2, 0x0f, 0xf0, 0x06 },       /* LDDQU */
+        { 3, 0x0f, 0x6c, 0xc1 },             /* PUNPCKLQDQ needs 66 */
+        { 4, 0xf2, 0x0f, 0x6f, 0xc1 },
+        { 4, 0xf3, 0x0f, 0xfc, 0xc1 },       /* PADDB with F3 */
+        { 4, 0x66, 0x0f, 0x12, 0xc1 },       /* MOVLPD register form */
+        { 3, 0x0f, 0x13, 0xc1 },             /* MOVLPS store, register */
+        { 3, 0x0f, 0x2b, 0xc1 },             /* MOVNTPS register */
+        { 3, 0x0f, 0xe7, 0xc1 },             /* MOVNTQ register */
+        { 3, 0x0f, 0x50, 0x06 },             /* MOVMSKPS memory */
+        { 3, 0x0f, 0xd7, 0x06 },             /* PMOVMSKB memory */
+        { 4, 0x0f, 0xc5, 0x06, 0x01 },       /* PEXTRW memory */
+        { 4, 0x0f, 0x71, 0x16, 0x01 },       /* PSRLW imm, memory */
+        { 4, 0x0f, 0x71, 0xc0, 0x01 },       /* 0F 71 /0 */
+        { 4, 0x0f, 0x73, 0xd8, 0x01 },       /* PSRLDQ needs 66 */
+        { 5, 0x66, 0x0f, 0x73, 0xe0, 0x01 }, /* 0F 73 /4 */
+        { 3, 0x0f, 0xf7, 0x06 },             /* MASKMOVQ memory */
+        { 3, 0x0f, 0xd6, 0xc1 },             /* 0F D6 without prefix */
+        { 4, 0xf3, 0x0f, 0xd6, 0x06 },       /* MOVQ2DQ memory */
+        { 4, 0x66, 0x0f, 0x77 },             /* EMMS with 66 */
+        { 4, 0x66, 0x0f, 0xc3, 0x06 },       /* MOVNTI with 66 */
+        { 3, 0x0f, 0xc3, 0xc0 },             /* MOVNTI register */
+        { 4, 0xf3, 0x0f, 0x28, 0xc1 },       /* MOVAPS with F3 */
+        { 4, 0xf2, 0x0f, 0x54, 0xc1 },       /* ANDPS with F2 */
+        { 4, 0xf2, 0x0f, 0x5b, 0xc1 },       /* 0F 5B with F2 */
+        { 4, 0x66, 0x0f, 0x52, 0xc1 },       /* RSQRTPS with 66 */
+        { 4, 0xf2, 0x0f, 0x53, 0xc1 },       /* RCPPS with F2 */
+        { 4, 0xf3, 0x0f, 0x2e, 0xc1 },       /* UCOMISS with F3 */
+        { 3, 0x0f, 0xe6, 0xc1 },             /* 0F E6 without prefix */
+        { 4, 0xf0, 0x0f, 0x58, 0x06 },       /* LOCK ADDPS */
+    };
+    struct xenv *e = sse_env();
+    for (unsigned i = 0; i < sizeof(ud) / sizeof(ud[0]); i++) {
+        int rc = run1(e, &ud[i][1], ud[i][0]);
+        ck_assert_msg(rc == VMP_X86_EXCEPTION && e->cpu.event.vector == VMP_X86_UD,
+                      "case %u: rc %d vector %u", i, rc, e->cpu.event.vector);
+    }
+    xenv_free(e);
+}
+END_TEST
+
+/* MASKMOVQ / MASKMOVDQU store the bytes whose mask byte has bit 7 set to
+ * DS:rDI (SDM Vol. 2 MASKMOVDQU); a fault stores nothing. */
+START_TEST(test_sse_maskmov)
+{
+    struct xenv *e = sse_env();
+    memset(e->ram + DATA, 0x55, 32);
+    e->cpu.fpu.xmm[1][0] = 0x0807060504030201ull;
+    e->cpu.fpu.xmm[1][1] = 0x100f0e0d0c0b0a09ull;
+    e->cpu.fpu.xmm[2][0] = 0x80ff7f0000808000ull; /* bytes 1,2,6,7 */
+    e->cpu.fpu.xmm[2][1] = 0x8000000000000080ull; /* bytes 8,15 */
+    e->cpu.gpr[VMP_RDI] = DATA + 3;              /* unaligned is fine */
+    ck_assert_int_eq(RUN(e, 0x66, 0x0f, 0xf7, 0xca), VMP_X86_OK);
+    static const uint8_t want[19] = { 0x55, 0x55, 0x55, 0x55, 0x02, 0x03, 0x55, 0x55,
+                                      0x55, 0x07, 0x08, 0x09, 0x55, 0x55, 0x55, 0x55,
+                                      0x55, 0x55, 0x10 };
+    ck_assert_mem_eq(e->ram + DATA, want, sizeof(want));
+    /* MASKMOVQ mm1, mm2 with a page fault on the second page */
+    memset(e->ram + DATA, 0x55, 32);
+    e->cpu.fpu.st[1].mant = 0x1122334455667788ull;
+    e->cpu.fpu.st[2].mant = 0x8080808080808080ull;
+    uint64_t pte = 0;
+    memcpy(e->ram + 0x303000 + 8 * 0x11, &pte, 8); /* unmap 0x11000 */
+    vmp_x86_flush_tlb(&e->cpu);
+    e->cpu.gpr[VMP_RDI] = 0x10ffc;
+    e->ram[0x10ffc] = 0x55;
+    e->cpu.fpu.ftw = 0;
+    expect_exc(e, RUN(e, 0x0f, 0xf7, 0xca), VMP_X86_PF);
+    ck_assert_uint_eq(e->ram[0x10ffc], 0x55);
+    ck_assert_uint_eq(e->cpu.fpu.ftw, 0);
+    /* with an all-zero mask nothing is accessed */
+    e->cpu.fpu.st[2].mant = 0x7f7f7f7f7f7f7f7full;
+    ck_assert_int_eq(RUN(e, 0x0f, 0xf7, 0xca), VMP_X86_OK);
+    ck_assert_uint_eq(e->cpu.fpu.ftw, 0xff);
+    /* a segment override applies to DS:rDI: FS.base = 0x100 */
+    e->cpu.seg[VMP_FS].base = 0x100;
+    e->cpu.gpr[VMP_RDI] = DATA;
+    e->cpu.fpu.st[2].mant = 0x80;
+    ck_assert_int_eq(RUN(e, 0x64, 0x0f, 0xf7, 0xca), VMP_X86_OK);
+    ck_assert_uint_eq(e->ram[DATA + 0x100], 0x88);
+    xenv_free(e);
+}
+END_TEST
+
+/* A few results straight from the SDM's Operation sections. */
+START_TEST(test_sse_int_known)
+{
+    struct xenv *e = sse_env();
+    /* PMADDWD: 8000h*8000h + 8000h*8000h wraps to 80000000h */
+    e->cpu.fpu.st[0].mant = 0x8000800080008000ull;
+    e->cpu.fpu.st[1].mant = 0x8000800000020003ull;
+    ck_assert_int_eq(RUN(e, 0x0f, 0xf5, 0xc1), VMP_X86_OK);
+    ck_assert_uint_eq(e->cpu.fpu.st[0].mant, 0x80000000fffd8000ull);
+    /* PSADBW xmm: per quadword, the sum in the low word, rest zero */
+    e->cpu.fpu.xmm[0][0] = 0x00ff00ff00ff00ffull;
+    e->cpu.fpu.xmm[0][1] = 0x0102030405060708ull;
+    e->cpu.fpu.xmm[1][0] = 0xff00ff00ff00ff00ull;
+    e->cpu.fpu.xmm[1][1] = 0x0807060504030201ull;
+    ck_assert_int_eq(RUN(e, 0x66, 0x0f, 0xf6, 0xc1), VMP_X86_OK);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][0], 8 * 255);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][1], 7 + 5 + 3 + 1 + 1 + 3 + 5 + 7);
+    /* PMOVMSKB eax, xmm1 / PCMPEQB + PMOVMSKB as strlen does */
+    e->cpu.fpu.xmm[1][0] = 0x8000000000000080ull;
+    e->cpu.fpu.xmm[1][1] = 0x0100000000008000ull;
+    e->cpu.gpr[VMP_RAX] = ~0ull;
+    ck_assert_int_eq(RUN(e, 0x66, 0x0f, 0xd7, 0xc1), VMP_X86_OK);
+    ck_assert_uint_eq(e->cpu.gpr[VMP_RAX], 0x0281);
+    /* PSRLDQ xmm1, 3 and PSLLDQ by 16 (clears) */
+    e->cpu.fpu.xmm[1][0] = 0x0706050403020100ull;
+    e->cpu.fpu.xmm[1][1] = 0x0f0e0d0c0b0a0908ull;
+    ck_assert_int_eq(RUN(e, 0x66, 0x0f, 0x73, 0xd9, 3), VMP_X86_OK);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[1][0], 0x0a09080706050403ull);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[1][1], 0x0000000f0e0d0c0bull);
+    ck_assert_int_eq(RUN(e, 0x66, 0x0f, 0x73, 0xf9, 16), VMP_X86_OK);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[1][0] | e->cpu.fpu.xmm[1][1], 0);
+    /* PSRAW by a count above 15 fills with the sign */
+    e->cpu.fpu.st[3].mant = 0x80007fff0001ffffull;
+    e->cpu.fpu.st[4].mant = 100;
+    ck_assert_int_eq(RUN(e, 0x0f, 0xe1, 0xdc), VMP_X86_OK); /* psraw mm3, mm4 */
+    ck_assert_uint_eq(e->cpu.fpu.st[3].mant, 0xffff00000000ffffull);
+    /* MOVQ xmm8, rax (66 REX.W 0F 6E) zero-extends; MOVD eax, xmm8 */
+    e->cpu.gpr[VMP_RAX] = 0x1234567890abcdefull;
+    e->cpu.fpu.xmm[8][1] = 5;
+    ck_assert_int_eq(RUN(e, 0x66, 0x4c, 0x0f, 0x6e, 0xc0), VMP_X86_OK);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[8][0], 0x1234567890abcdefull);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[8][1], 0);
+    ck_assert_int_eq(RUN(e, 0x66, 0x44, 0x0f, 0x7e, 0xc1), VMP_X86_OK); /* movd ecx, xmm8 */
+    ck_assert_uint_eq(e->cpu.gpr[VMP_RCX], 0x90abcdef);
+    xenv_free(e);
+}
+END_TEST
+
+#if defined(__x86_64__)
+/* ---- native differential testing ------------------------------------- */
+
+static uint64_t rng_state;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/* The state both sides start from and end with. */
+struct nstate {
+    uint8_t fx[512];
+    uint64_t rax, rcx, rflags, pad;
+    uint8_t mem[64];
+} __attribute__((aligned(16)));
+
+/* Host stub: save the host FPU state, load the test state, run the
+ * instruction with RSI = RDI = mem, store everything back, restore. */
+static const uint8_t stub_pre[] = {
+    0x53,                                     /* push rbx */
+    0x48, 0x89, 0xfb,                         /* mov rbx, rdi */
+    0x0f, 0xae, 0x06,                         /* fxsave [rsi] */
+    0x0f, 0xae, 0x0b,                         /* fxrstor [rbx] */
+    0x48, 0x8b, 0x83, 0x00, 0x02, 0, 0,       /* mov rax, [rbx+512] */
+    0x48, 0x8b, 0x8b, 0x08, 0x02, 0, 0,       /* mov rcx, [rbx+520] */
+    0xff, 0xb3, 0x10, 0x02, 0, 0,             /* push qword [rbx+528] */
+    0x9d,                                     /* popfq */
+    0x56,                                     /* push rsi */
+    0x48, 0x8d, 0xb3, 0x20, 0x02, 0, 0,       /* lea rsi, [rbx+544] */
+    0x48, 0x8d, 0xbb, 0x20, 0x02, 0, 0,       /* lea rdi, [rbx+544] */
+};
+static const uint8_t stub_post[] = {
+    0x9c,                                     /* pushfq */
+    0x8f, 0x83, 0x10, 0x02, 0, 0,             /* pop qword [rbx+528] */
+    0x48, 0x89, 0x83, 0x00, 0x02, 0, 0,       /* mov [rbx+512], rax */
+    0x48, 0x89, 0x8b, 0x08, 0x02, 0, 0,       /* mov [rbx+520], rcx */
+    0x0f, 0xae, 0x03,                         /* fxsave [rbx] */
+    0x5e,                                     /* pop rsi */
+    0x0f, 0xae, 0x0e,                         /* fxrstor [rsi] */
+    0x5b,                                     /* pop rbx */
+    0xc3,                                     /* ret */
+};
+
+static void native_run(uint8_t *page, const uint8_t *insn, unsigned len,
+                       struct nstate *st)
+{
+    static uint8_t host[512] __attribute__((aligned(16)));
+    unsigned n = 0;
+    memcpy(page + n, stub_pre, sizeof(stub_pre));
+    n += sizeof(stub_pre);
+    memcpy(page + n, insn, len);
+    n += len;
+    memcpy(page + n, stub_post, sizeof(stub_post));
+    void (*fn)(struct nstate *, uint8_t *);
+    void *p = page;
+    memcpy(&fn, &p, sizeof(fn));
+    __builtin___clear_cache((char *)page, (char *)page + 256);
+    fn(st, host);
+}
+
+static void emu_run(struct xenv *e, const uint8_t *insn, unsigned len,
+                    struct nstate *st, int *rc)
+{
+    struct vmp_x86_fpu *f = &e->cpu.fpu;
+    memcpy(&f->fcw, st->fx + 0, 2);
+    memcpy(&f->fsw, st->fx + 2, 2);
+    f->ftw = st->fx[4];
+    memcpy(&f->mxcsr, st->fx + 24, 4);
+    for (unsigned i = 0; i < 8; i++) { /* TOP = 0: ST(i) is R(i) */
+        memcpy(&f->st[i].mant, st->fx + 32 + 16 * i, 8);
+        memcpy(&f->st[i].sexp, st->fx + 40 + 16 * i, 2);
+    }
+    memcpy(f->xmm, st->fx + 160, 256);
+    e->cpu.gpr[VMP_RAX] = st->rax;
+    e->cpu.gpr[VMP_RCX] = st->rcx;
+    e->cpu.gpr[VMP_RSI] = DATA;
+    e->cpu.gpr[VMP_RDI] = DATA;
+    e->cpu.rflags = st->rflags;
+    memcpy(e->ram + DATA, st->mem, sizeof(st->mem));
+    *rc = run1(e, insn, len);
+    memcpy(st->fx + 0, &f->fcw, 2);
+    memcpy(st->fx + 2, &f->fsw, 2);
+    st->fx[4] = f->ftw;
+    memcpy(st->fx + 24, &f->mxcsr, 4);
+    for (unsigned i = 0; i < 8; i++) {
+        memcpy(st->fx + 32 + 16 * i, &f->st[i].mant, 8);
+        memcpy(st->fx + 40 + 16 * i, &f->st[i].sexp, 2);
+    }
+    memcpy(st->fx + 160, f->xmm, 256);
+    st->rax = e->cpu.gpr[VMP_RAX];
+    st->rcx = e->cpu.gpr[VMP_RCX];
+    st->rflags = e->cpu.rflags;
+    memcpy(st->mem, e->ram + DATA, sizeof(st->mem));
+}
+
+/* Operand values that exercise the corners: signed zeros, denormals, the
+ * smallest normal, infinities, QNaN/SNaN with payloads, integer limits
+ * and values near 2^31/2^63 for conversions. */
+static uint32_t rnd_f32(void)
+{
+    static const uint32_t v[] = {
+        0, 0x80000000, 0x3f800000, 0xbfc00000, 0x00000001, 0x807fffff, 0x00400000,
+        0x00800000, 0x80800000, 0x7f7fffff, 0xff7fffff, 0x7f800000, 0xff800000,
+        0x7fc00000, 0xffc00000, 0x7fc12345, 0x7f800001, 0xff812345, 0x7fbfffff,
+        0x4f000000, 0xcf000000, 0x4effffff, 0xcf000001, 0x5f000000, 0xdf000000,
+        0x3f000000, 0x3fc00000, 0x40200000, 0xbf000000, 0x0c000000, 0x72000000,
+        0x1f800000, 0x00ffffff, 0x3effffff, 0x4b000001, 0x7f000000, 0x00800001,
+    };
+    uint64_t r = rnd();
+    switch (r & 3) {
+    case 0: return (uint32_t)(r >> 8);
+    case 1: return ((uint32_t)(r >> 8) & 0x807fffff) | ((uint32_t)((r >> 40) % 12 + (r & 4 ? 0 : 240)) << 23);
+    default: return v[(r >> 2) % (sizeof(v) / sizeof(v[0]))];
+    }
+}
+
+static uint64_t rnd_f64(void)
+{
+    static const uint64_t v[] = {
+        0, 0x8000000000000000ull, 0x3ff0000000000000ull, 0xbff8000000000000ull, 1,
+        0x800fffffffffffffull, 0x0008000000000000ull, 0x0010000000000000ull,
+        0x7fefffffffffffffull, 0x7ff0000000000000ull, 0xfff0000000000000ull,
+        0x7ff8000000000000ull, 0xfff8000000000000ull, 0x7ff8000012345678ull,
+        0x7ff0000000000001ull, 0xfff4000000000001ull, 0x41e0000000000000ull,
+        0xc1e0000000000000ull, 0x41dfffffffffffffull, 0xc1e0000000200000ull,
+        0x43e0000000000000ull, 0xc3e0000000000000ull, 0x43dfffffffffffffull,
+        0x3fe0000000000000ull, 0x3ff8000000000000ull, 0x4004000000000000ull,
+        0x47efffffe0000000ull, 0x47efffffffffffffull, 0x36a0000000000000ull,
+        0x3690000000000000ull, 0x3810000000000000ull, 0x380fffffffffffffull,
+        0x4330000000000001ull, 0x7fe0000000000000ull, 0x0010000000000001ull,
+    };
+    uint64_t r = rnd();
+    switch (r & 3) {
+    case 0: return rnd();
+    case 1: return (rnd() & 0x800fffffffffffffull) | (((r >> 40) % 24 + (r & 4 ? 0 : 2030)) << 52);
+    default: return v[(r >> 2) % (sizeof(v) / sizeof(v[0]))];
+    }
+}
+
+static uint64_t rnd_q(void)
+{
+    static const uint64_t v[] = { 0, ~0ull, 0x8000000000000000ull, 0x7fffffffffffffffull,
+                                  0x7fffffff80000000ull, 0x0000800000008000ull,
+                                  0x00ff00ff7f807f80ull, 0x8080808080808080ull };
+    uint64_t r = rnd();
+    switch (r % 6) {
+    case 0: return v[(r >> 8) % 8];
+    case 1: return rnd_f64();
+    case 2: return rnd_f32() | (uint64_t)rnd_f32() << 32;
+    default: return rnd();
+    }
+}
+
+static void rnd_state(struct nstate *st)
+{
+    memset(st, 0, sizeof(*st));
+    uint16_t fcw = 0x037f;
+    memcpy(st->fx, &fcw, 2);
+    st->fx[4] = (uint8_t)rnd(); /* abridged tags */
+    uint32_t mx = 0x1f80 | (uint32_t)(rnd() & 0x3f) | (uint32_t)(rnd() & 0x6000);
+    if (rnd() & 1)
+        mx |= 0x8000; /* FTZ */
+    if (rnd() & 1)
+        mx |= 0x40;   /* DAZ */
+    memcpy(st->fx + 24, &mx, 4);
+    uint32_t mxmask = 0xffff;
+    memcpy(st->fx + 28, &mxmask, 4);
+    for (unsigned i = 0; i < 8; i++) {
+        uint64_t m = rnd_q();
+        uint16_t se = (uint16_t)rnd();
+        memcpy(st->fx + 32 + 16 * i, &m, 8);
+        memcpy(st->fx + 40 + 16 * i, &se, 2);
+    }
+    for (unsigned i = 0; i < 32; i++) {
+        uint64_t q = rnd_q();
+        memcpy(st->fx + 160 + 8 * i, &q, 8);
+    }
+    st->rax = rnd_q();
+    st->rcx = rnd_q();
+    st->rflags = 0x202 | (rnd() & 0x8d5);
+    for (unsigned i = 0; i < 8; i++) {
+        uint64_t q = rnd_q();
+        memcpy(st->mem + 8 * i, &q, 8);
+    }
+}
+
+/* Instruction shapes for the generator. */
+#define N_GREG 0x01   /* ModRM.reg names a general register (RAX/RCX only) */
+#define N_GRM 0x02    /* ModRM.rm register form names a general register */
+#define N_REG 0x04    /* register form only */
+#define N_MEM 0x08    /* memory form only */
+#define N_IMM 0x10    /* imm8 follows */
+#define N_X 0x20      /* the non-GPR operands are XMM: REX.R/B may extend */
+#define N_NOMODRM 0x40
+#define N_GRP 0x80    /* 0F 71-73: ModRM.reg is a sub-opcode */
+#define N_FP 0x100    /* floating point (compared once FP is implemented) */
+
+struct nins {
+    uint8_t pfx, op;
+    uint16_t f;
+};
+
+static const struct nins nlist[] = {
+    /* moves */
+    { 0, 0x10, N_X }, { 0x66, 0x10, N_X }, { 0xf3, 0x10, N_X }, { 0xf2, 0x10, N_X },
+    { 0, 0x11, N_X }, { 0x66, 0x11, N_X }, { 0xf3, 0x11, N_X }, { 0xf2, 0x11, N_X },
+    { 0, 0x12, N_X }, { 0x66, 0x12, N_X | N_MEM }, { 0, 0x13, N_X | N_MEM },
+    { 0x66, 0x13, N_X | N_MEM }, { 0, 0x16, N_X }, { 0x66, 0x16, N_X | N_MEM },
+    { 0, 0x17, N_X | N_MEM }, { 0x66, 0x17, N_X | N_MEM },
+    { 0, 0x28, N_X }, { 0x66, 0x28, N_X }, { 0, 0x29, N_X }, { 0x66, 0x29, N_X },
+    { 0, 0x2b, N_X | N_MEM }, { 0x66, 0x2b, N_X | N_MEM },
+    { 0, 0x50, N_X | N_GREG | N_REG }, { 0x66, 0x50, N_X | N_GREG | N_REG },
+    { 0, 0x6e, N_GRM }, { 0x66, 0x6e, N_X | N_GRM }, { 0, 0x7e, N_GRM },
+    { 0x66, 0x7e, N_X | N_GRM }, { 0xf3, 0x7e, N_X },
+    { 0, 0x6f, 0 }, { 0x66, 0x6f, N_X }, { 0xf3, 0x6f, N_X },
+    { 0, 0x7f, 0 }, { 0x66, 0x7f, N_X }, { 0xf3, 0x7f, N_X },
+    { 0, 0xc3, N_GREG | N_MEM }, { 0x66, 0xd6, N_X }, { 0xf3, 0xd6, N_REG },
+    { 0xf2, 0xd6, N_REG }, { 0, 0xe7, N_MEM }, { 0x66, 0xe7, N_X | N_MEM },
+    { 0, 0xf7, N_REG }, { 0x66, 0xf7, N_X | N_REG }, { 0, 0x77, N_NOMODRM },
+    /* logic, unpack, shuffle */
+    { 0, 0x54, N_X }, { 0x66, 0x54, N_X }, { 0, 0x55, N_X }, { 0x66, 0x55, N_X },
+    { 0, 0x56, N_X }, { 0x66, 0x56, N_X }, { 0, 0x57, N_X }, { 0x66, 0x57, N_X },
+    { 0, 0x14, N_X }, { 0x66, 0x14, N_X }, { 0, 0x15, N_X }, { 0x66, 0x15, N_X },
+    { 0, 0xc6, N_X | N_IMM }, { 0x66, 0xc6, N_X | N_IMM },
+    { 0, 0x70, N_IMM }, { 0x66, 0x70, N_X | N_IMM }, { 0xf3, 0x70, N_X | N_IMM },
+    { 0xf2, 0x70, N_X | N_IMM },
+    { 0, 0x71, N_GRP | N_REG | N_IMM }, { 0x66, 0x71, N_X | N_GRP | N_REG | N_IMM },
+    { 0, 0x72, N_GRP | N_REG | N_IMM }, { 0x66, 0x72, N_X | N_GRP | N_REG | N_IMM },
+    { 0, 0x73, N_GRP | N_REG | N_IMM }, { 0x66, 0x73, N_X | N_GRP | N_REG | N_IMM },
+    { 0, 0xc4, N_GRM | N_IMM }, { 0x66, 0xc4, N_X | N_GRM | N_IMM },
+    { 0, 0xc5, N_GREG | N_REG | N_IMM }, { 0x66, 0xc5, N_X | N_GREG | N_REG | N_IMM },
+    { 0, 0xd7, N_GREG | N_REG }, { 0x66, 0xd7, N_X | N_GREG | N_REG },
+    { 0x66, 0x6c, N_X }, { 0x66, 0x6d, N_X },
+};
+
+/* The integer opcodes with MMX (no prefix) and XMM (66) forms. */
+static const uint8_t int_ops[] = {
+    0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b,
+    0x74, 0x75, 0x76, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd8, 0xd9, 0xda, 0xdb,
+    0xdc, 0xdd, 0xde, 0xdf, 0xe0, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe8, 0xe9,
+    0xea, 0xeb, 0xec, 0xed, 0xee, 0xef, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6,
+    0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe,
+};
+
+/* Build the bytes of one random instance of `ni`. */
+static unsigned gen(const struct nins *ni, uint8_t *b)
+{
+    unsigned n = 0;
+    if (ni->pfx)
+        b[n++] = ni->pfx;
+    bool mem = (ni->f & N_MEM) || (!(ni->f & N_REG) && (rnd() & 3) == 0);
+    unsigned reg = (unsigned)rnd() & 7, rm = (unsigned)rnd() & 7;
+    if (ni->f & N_GREG)
+        reg &= 1;
+    if ((ni->f & N_GRM) && !mem)
+        rm &= 1;
+    if (ni->f & N_GRP) {
+        static const uint8_t ext[4] = { 2, 4, 6, 6 };
+        reg = ext[rnd() & 3];
+        if (ni->op == 0x73 && reg == 4)
+            reg = ni->pfx == 0x66 ? 3 : 2;
+        if (ni->op == 0x73 && ni->pfx == 0x66 && (rnd() & 1))
+            reg = 7;
+    }
+    uint8_t rex = 0x40;
+    if (rnd() & 1)
+        rex |= 8;
+    if ((ni->f & N_X) && !(ni->f & (N_GREG | N_GRP)) && (rnd() & 1))
+        rex |= 4;
+    if ((ni->f & N_X) && !mem && !(ni->f & N_GRM) && (rnd() & 1))
+        rex |= 1;
+    if (rex != 0x40 || (rnd() & 1))
+        b[n++] = rex;
+    b[n++] = 0x0f;
+    b[n++] = ni->op;
+    if (ni->f & N_NOMODRM)
+        return n;
+    b[n++] = mem ? (uint8_t)((reg << 3) | 6) : (uint8_t)(0xc0 | (reg << 3) | rm);
+    if (ni->f & N_IMM) {
+        uint8_t imm = (uint8_t)rnd();
+        if (ni->f & N_GRP)
+            imm = (uint8_t)(rnd() & 1 ? imm & 0x1f : imm & 0x7f);
+        b[n++] = imm;
+    }
+    return n;
+}
+
+static void compare(const struct nstate *a, const struct nstate *b, const uint8_t *insn,
+                    unsigned len, unsigned iter)
+{
+    char hex[64] = "";
+    for (unsigned i = 0; i < len; i++)
+        snprintf(hex + 3 * i, 4, "%02x ", insn[i]);
+    for (unsigned i = 0; i < 16; i++)
+        ck_assert_msg(!memcmp(a->fx + 160 + 16 * i, b->fx + 160 + 16 * i, 16),
+                      "iter %u [%s] xmm%u native %016llx:%016llx emu %016llx:%016llx", iter, hex, i,
+                      *(const unsigned long long *)(a->fx + 168 + 16 * i),
+                      *(const unsigned long long *)(a->fx + 160 + 16 * i),
+                      *(const unsigned long long *)(b->fx + 168 + 16 * i),
+                      *(const unsigned long long *)(b->fx + 160 + 16 * i));
+    uint32_t ma, mb;
+    memcpy(&ma, a->fx + 24, 4);
+    memcpy(&mb, b->fx + 24, 4);
+    ck_assert_msg(ma == mb, "iter %u [%s]: MXCSR native %x emu %x", iter, hex, ma, mb);
+    for (unsigned i = 0; i < 8; i++)
+        ck_assert_msg(!memcmp(a->fx + 32 + 16 * i, b->fx + 32 + 16 * i, 10),
+                      "iter %u [%s]: R%u differs", iter, hex, i);
+    ck_assert_msg(a->fx[4] == b->fx[4], "iter %u [%s]: FTW native %x emu %x", iter, hex,
+                  a->fx[4], b->fx[4]);
+    ck_assert_msg(!memcmp(a->fx + 2, b->fx + 2, 2), "iter %u [%s]: FSW", iter, hex);
+    ck_assert_msg(a->rax == b->rax && a->rcx == b->rcx,
+                  "iter %u [%s]: GPR native %llx %llx emu %llx %llx", iter, hex,
+                  (unsigned long long)a->rax, (unsigned long long)a->rcx,
+                  (unsigned long long)b->rax, (unsigned long long)b->rcx);
+    ck_assert_msg((a->rflags & 0x8d5) == (b->rflags & 0x8d5),
+                  "iter %u [%s]: RFLAGS native %llx emu %llx", iter, hex,
+                  (unsigned long long)a->rflags, (unsigned long long)b->rflags);
+    ck_assert_msg(!memcmp(a->mem, b->mem, sizeof(a->mem)), "iter %u [%s]: memory", iter, hex);
+}
+
+static void native_fuzz(const struct nins *list, unsigned count, unsigned iters,
+                        uint64_t seed)
+{
+    uint8_t *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ck_assert(page != MAP_FAILED);
+    struct xenv *e = sse_env();
+    rng_state = seed;
+    for (unsigned it = 0; it < iters; it++) {
+        const struct nins *ni = &list[rnd() % count];
+        uint8_t insn[16];
+        unsigned len = gen(ni, insn);
+        struct nstate a, b;
+        rnd_state(&a);
+        b = a;
+        native_run(page, insn, len, &a);
+        int rc;
+        emu_run(e, insn, len, &b, &rc);
+        ck_assert_msg(rc == VMP_X86_OK, "iter %u: emulator rc %d vector %u (op %02x %02x)",
+                      it, rc, e->cpu.event.vector, ni->pfx, ni->op);
+        compare(&a, &b, insn, len, it);
+    }
+    xenv_free(e);
+    munmap(page, 4096);
+}
+
+START_TEST(test_sse_native_moves)
+{
+    native_fuzz(nlist, sizeof(nlist) / sizeof(nlist[0]), 40000, 0x243f6a8885a308d3ull);
+}
+END_TEST
+
+START_TEST(test_sse_native_int)
+{
+    struct nins list[2 * sizeof(int_ops)];
+    unsigned n = 0;
+    for (unsigned i = 0; i < sizeof(int_ops); i++) {
+        list[n++] = (struct nins){ 0, int_ops[i], 0 };
+        list[n++] = (struct nins){ 0x66, int_ops[i], N_X };
+    }
+    native_fuzz(list, n, 60000, 0x13198a2e03707344ull);
+}
+END_TEST
+#endif
+
+Suite *sse_suite(void)
+{
+    Suite *s = suite_create("sse");
+    TCase *tc = tcase_create("sse");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_sse_availability);
+    tcase_add_test(tc, test_sse_mmx_pending_mf);
+    tcase_add_test(tc, test_sse_mmx_state);
+    tcase_add_test(tc, test_sse_alignment);
+    tcase_add_test(tc, test_sse_undefined);
+    tcase_add_test(tc, test_sse_maskmov);
+    tcase_add_test(tc, test_sse_int_known);
+#if defined(__x86_64__)
+    tcase_add_test(tc, test_sse_native_moves);
+    tcase_add_test(tc, test_sse_native_int);
+#endif
+    suite_add_tcase(s, tc);
+    return s;
+}
