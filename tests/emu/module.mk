@@ -6,7 +6,8 @@ CHECK_SCRIPTS += tests/emu/accel.sh
 # Exit statuses under --accel emu (the guest of tests/vmm/exits.sh).
 CHECK_SCRIPTS += tests/emu/exits.sh
 
-# Slow and opt-in: Debian's kernel under --accel emu, and how far it gets.
+# Slow and opt-in: Debian's kernel under --accel emu, and how far it gets
+# (tests/linux/boot.sh, as check-linux runs it under kvm).
 check-linux-emu: all
-	@BUILD=$(BUILD) sh tests/emu/linux.sh
+	@BUILD=$(BUILD) ACCEL=emu sh tests/linux/boot.sh
 .PHONY: check-linux-emu
