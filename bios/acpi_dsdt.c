@@ -1,5 +1,5 @@
-/* The DSDT's AML (ACPI 6.4 section 5.2.11.1): sleep state, PCI root
- * bridge, motherboard resources, processors and the ISA devices. */
+/* The DSDT's AML (ACPI 6.4 section 5.2.11.1): sleep state, \_PIC, PCI
+ * root bridge, motherboard resources, processors and the ISA devices. */
 #include <stdio.h>
 
 #include "acpi_priv.h"
@@ -42,7 +42,14 @@ static void pci0(struct vmp_aml *a, const struct vmp_acpi_config *cfg)
     vmp_aml_name_decl(a, "_CRS");
     vmp_aml_rt_begin(a);
     vmp_aml_rt_word_bus(a, cfg->ecam_bus_start, cfg->ecam_bus_end);
-    vmp_aml_rt_io(a, 0xCF8, 0xCF8, 1, 8); /* configuration mechanism #1 */
+    /* I/O: 0xCF8-0xCFF (configuration mechanism #1) as an I/O descriptor,
+     * which has no producer flag: the bridge's own ports. Then the
+     * windows the bridge passes on: the legacy ports 0-0xCF7, so that the
+     * ISA devices' _CRS lie inside a root bridge window (an OS flags
+     * ranges outside every window as conflicts), and the PCI I/O window
+     * (check_config keeps it above 0xCFF). */
+    vmp_aml_rt_io(a, 0xCF8, 0xCF8, 1, 8);
+    vmp_aml_rt_word_io(a, 0x0000, 0x0CF7);
     vmp_aml_rt_word_io(a, cfg->pci_io_base, cfg->pci_io_limit);
     if (cfg->devices & VMP_ACPI_DEV_VGA)
         vmp_aml_rt_dword_mem(a, false, VMP_AML_MEM_CACHEABLE, 0xA0000, 0xBFFFF);
@@ -68,6 +75,20 @@ static void pci0(struct vmp_aml *a, const struct vmp_acpi_config *cfg)
         }
     }
     vmp_aml_end(a);
+    vmp_aml_end(a);
+}
+
+/* \_PIC (section 5.8.1): OSPM calls it with 0 (PIC mode), 1 (APIC) or 2
+ * (SAPIC) before it uses _PRT; the value is kept in \PICM. The _PRT names
+ * GSIs in either mode (the IOAPIC is always there), so nothing reads it
+ * yet. */
+static void pic_method(struct vmp_aml *a)
+{
+    name_int(a, "\\PICM", 0);
+    vmp_aml_method_begin(a, "\\_PIC", 1); /* one argument, not serialized */
+    vmp_aml_store(a);
+    vmp_aml_arg(a, 0);
+    vmp_aml_name(a, "\\PICM");
     vmp_aml_end(a);
 }
 
@@ -174,6 +195,7 @@ long vmp_acpi_dsdt_body(const struct vmp_acpi_config *cfg, uint8_t *buf, size_t 
     struct vmp_aml a;
     vmp_aml_init(&a, buf, cap);
     sleep_states(&a, cfg);
+    pic_method(&a);
     vmp_aml_scope_begin(&a, "\\_SB");
     pci0(&a, cfg);
     motherboard(&a, cfg);

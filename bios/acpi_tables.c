@@ -128,7 +128,10 @@ static int check_config(const struct vmp_acpi_config *c)
             c->ecam_base > UINT64_MAX - (256ull << 20))
             return -EINVAL;
     }
-    if (c->pci_mem32_base > c->pci_mem32_limit || c->pci_io_base > c->pci_io_limit)
+    /* The I/O window must not overlap the DSDT's legacy window 0-0xCF7
+     * or the configuration ports 0xCF8-0xCFF. */
+    if (c->pci_mem32_base > c->pci_mem32_limit || c->pci_io_base > c->pci_io_limit ||
+        c->pci_io_base < 0xD00)
         return -EINVAL;
     if (c->pci_mem64_size && c->pci_mem64_size - 1 > UINT64_MAX - c->pci_mem64_base)
         return -EINVAL;

@@ -176,7 +176,7 @@ struct vmp_acpi_config {
     uint8_t ecam_bus_start, ecam_bus_end; /* 0, 255 */
     uint32_t pci_mem32_base, pci_mem32_limit; /* inclusive: 0xC0000000-0xFEBFFFFF */
     uint64_t pci_mem64_base, pci_mem64_size;  /* 64-bit window; size 0 = none */
-    uint16_t pci_io_base, pci_io_limit;       /* inclusive: 0x1000-0xFFFF */
+    uint16_t pci_io_base, pci_io_limit;       /* inclusive: 0x1000-0xFFFF; base >= 0xD00 */
     unsigned pci_slots;              /* _PRT covers slots 0..pci_slots-1 (<= 32) */
     uint32_t pci_gsi_base;           /* slot s pin p -> GSI base + ((s + p) % count) */
     unsigned pci_gsi_count;          /* 16 and 8 */

@@ -6,7 +6,8 @@
 # unit tests (this iasl cannot disassemble a bare RSDP).
 # Every _CRS must disassemble as a ResourceTemplate (not a raw Buffer). With
 # acpiexec, the tables must load into an ACPICA namespace without errors
-# and \_S5, PCI0's _CRS and its 128-entry _PRT must evaluate.
+# and \_S5, PCI0's _CRS and its 128-entry _PRT must evaluate, and after
+# \_PIC (1) (APIC mode) \PICM must hold 1.
 # SMBIOS: dump_acpi checks the structure itself; with dmidecode installed,
 # `dmidecode --from-dump` must list one processor per vCPU.
 set -e
@@ -49,11 +50,12 @@ for cpus in 1 4 255; do
         fi
     fi
     if command -v acpiexec >/dev/null 2>&1; then
-        out=$(cd "$d" && timeout 60 acpiexec -b 'evaluate \_S5; evaluate \_SB.PCI0._CRS; evaluate \_SB.PCI0._PRT' \
+        out=$(cd "$d" && timeout 60 acpiexec -b 'evaluate \_S5; evaluate \_SB.PCI0._CRS; evaluate \_SB.PCI0._PRT; evaluate \_PIC 1; evaluate \PICM' \
               dsdt.dat facp.dat apic.dat hpet.dat mcfg.dat 2>&1) || true
         if echo "$out" | grep -qE 'ACPI (Error|Exception|Warning)' ||
            ! echo "$out" | grep -q 'Contains 128 Elements' ||
-           ! echo "$out" | grep -q 'Evaluation of \\_S5 returned'; then
+           ! echo "$out" | grep -q 'Evaluation of \\_S5 returned' ||
+           ! echo "$out" | grep -A1 'Evaluation of \\PICM returned' | grep -q 'Integer\] = 0000000000000001'; then
             echo "acpi: $cpus cpus: acpiexec:"; echo "$out" | grep -E 'ACPI (Error|Exception|Warning)|Evaluation'
             status=1
         fi

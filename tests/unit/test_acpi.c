@@ -272,6 +272,30 @@ START_TEST(hpet_mcfg_dsdt)
     ck_assert(contains(d->data, d->size, hid, sizeof hid));
     ck_assert(contains(d->data, d->size, cid, sizeof cid));
     ck_assert(contains(d->data, d->size, s5, sizeof s5));
+    /* PCI0 _CRS I/O, in order: IO (Decode16, 0xCF8, 0xCF8, 1, 8) (6.4.2.5:
+     * tag 0x47, information 1 = 16-bit decode); then two WordIO (6.4.3.5.3:
+     * tag 0x88, length 13, resource type 1 = I/O, general flags 0x0C =
+     * MaxFixed, MinFixed, PosDecode, ResourceProducer (table 6.44),
+     * type-specific 3 = EntireRange (table 6.47), granularity 0, minimum,
+     * maximum, translation 0, length): 0x0000-0x0CF7, length 0x0CF8, and
+     * the PCI window 0x1000-0xFFFF, length 0xF000. */
+    static const uint8_t crs_io[] = {
+        0x47, 0x01, 0xF8, 0x0C, 0xF8, 0x0C, 0x01, 0x08,
+        0x88, 0x0D, 0x00, 0x01, 0x0C, 0x03, 0x00, 0x00, 0x00, 0x00, 0xF7, 0x0C,
+        0x00, 0x00, 0xF8, 0x0C,
+        0x88, 0x0D, 0x00, 0x01, 0x0C, 0x03, 0x00, 0x00, 0x00, 0x10, 0xFF, 0xFF,
+        0x00, 0x00, 0x00, 0xF0};
+    ck_assert(contains(d->data, d->size, crs_io, sizeof crs_io));
+    /* Name (\PICM, Zero): NameOp 0x08, RootChar 0x5C, "PICM", ZeroOp
+     * (20.2.5.1, 20.2.2); Method (\_PIC, 1, NotSerialized) { Store (Arg0,
+     * \PICM) } (5.8.1): MethodOp 0x14, PkgLength 14 (itself, the 5-byte
+     * name, flags, StoreOp 0x70, Arg0Op 0x68 and the 5-byte target),
+     * MethodFlags 0x01 = one argument (20.2.5.2). */
+    static const uint8_t picm[] = {0x08, 0x5C, 'P', 'I', 'C', 'M', 0x00};
+    static const uint8_t pic[] = {0x14, 0x0E, 0x5C, '_', 'P', 'I', 'C', 0x01,
+                                  0x70, 0x68, 0x5C, 'P', 'I', 'C', 'M'};
+    ck_assert(contains(d->data, d->size, picm, sizeof picm));
+    ck_assert(contains(d->data, d->size, pic, sizeof pic));
     vmp_acpi_tables_free(&t);
     /* No HPET, no ECAM: neither table, nor an XSDT entry. */
     cfg.devices &= ~VMP_ACPI_DEV_HPET;
@@ -311,6 +335,14 @@ START_TEST(bad_config_and_space)
     vmp_acpi_config_default(&cfg, 1);
     cfg.pci_mem64_base = UINT64_MAX - 10;
     ck_assert_int_eq(vmp_acpi_build(&cfg, 0xE0000, 0x10000, &t), -EINVAL);
+    /* A PCI I/O window reaching below 0xD00 would overlap PCI0's legacy
+     * window 0-0xCF7 or the configuration ports. */
+    vmp_acpi_config_default(&cfg, 1);
+    cfg.pci_io_base = 0xCFF;
+    ck_assert_int_eq(vmp_acpi_build(&cfg, 0xE0000, 0x10000, &t), -EINVAL);
+    cfg.pci_io_base = 0xD00;
+    ck_assert_int_eq(vmp_acpi_build(&cfg, 0xE0000, 0x10000, &t), 0);
+    vmp_acpi_tables_free(&t);
     vmp_acpi_config_default(&cfg, 1);
     ck_assert_int_eq(vmp_acpi_build(&cfg, 0xE0010, 0x10000, &t), -EINVAL);    /* alignment */
     ck_assert_int_eq(vmp_acpi_build(&cfg, 1ull << 32, 0x10000, &t), -EINVAL); /* above 4G */
