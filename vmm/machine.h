@@ -73,7 +73,8 @@ void vmp_machine_exit(struct vmp_machine *m, int status, const char *fmt, ...)
 void vmp_machine_unlock(struct vmp_machine *m);
 static inline void vmp_machine_lock(struct vmp_machine *m) { pthread_mutex_lock(&m->lock); }
 
-/* --- board.c: the devices and the reference address map --- */
+/* --- board.c: guest RAM and the glue to the library's reference board
+ * (vmp_pc, api/vmparts/pc.h), which holds the devices and the address map --- */
 int vmp_board_create(struct vmp_machine *m);
 /* The per-vCPU parts (LAPICs), after vmp_kvm_create. */
 int vmp_board_create_cpus(struct vmp_machine *m);
@@ -84,8 +85,8 @@ void vmp_board_console_input(struct vmp_machine *m, const uint8_t *buf, size_t l
 bool vmp_board_console_wants_input(struct vmp_machine *m);
 
 /* Per-vCPU interrupt side (the vCPU's LAPIC), called with the lock held;
- * cpu is the vCPU index. Same meanings as the vmp_lapic_* backend calls in
- * irq.h; a board without LAPICs answers "nothing pending". */
+ * cpu is the vCPU index. Same meanings as the vmp_pc_* calls in pc.h
+ * (before vmp_board_create_cpus: "nothing pending"). */
 bool vmp_board_has_interrupt(struct vmp_machine *m, unsigned cpu, uint64_t rflags);
 int vmp_board_ack(struct vmp_machine *m, unsigned cpu);
 bool vmp_board_wants_wakeup(struct vmp_machine *m, unsigned cpu, uint64_t rflags);

@@ -33,5 +33,6 @@
 #include <vmparts/smbios.h>
 #include <vmparts/bios_svc.h>
 #include <vmparts/storage.h>
+#include <vmparts/pc.h>
 
 #endif

@@ -18,101 +18,67 @@
 #include <string.h>
 
 #include <vmparts/irq.h>
-#include <vmparts/misc.h>
-#include <vmparts/pci.h>
-#include <vmparts/serial.h>
-#include <vmparts/timer.h>
+#include <vmparts/pc.h>
 
 #include "helpers.h"
 
 #define ISA_LINES 16
 
+/* The reference board (pc.h) with one vCPU, and what the sweeps use. */
 struct board {
     struct vmp_clock *clock;
-    struct vmp_space *pio, *mmio, *cfg;
+    struct vmp_pc *pc;
+    struct vmp_space *pio;
     struct vmp_mem *mem;
     uint8_t *ram;
-    struct vmp_irq_line *isa[ISA_LINES], *intr;
     struct vmp_irq *drive[ISA_LINES]; /* extra sources the test drives */
     struct vmp_pic *pic;
-    struct vmp_apic_bus *apic_bus;
-    struct vmp_ioapic *ioapic;
     struct vmp_lapic *lapic;
-    struct vmp_pit *pit;
-    struct vmp_pm *pm;
-    struct vmp_rtc *rtc;
-    struct vmp_uart *uart;
-    struct vmp_pci_host *pci;
-    struct vmp_testdev *testdev;
     struct vmp_env env;
 };
 
-#define RAM_SIZE (1u << 20)
+#define RAM_SIZE (2u << 20)
 
 static void board_create(struct board *b)
 {
     memset(b, 0, sizeof *b);
     b->clock = vmp_clock_create(NULL, NULL);
-    b->pio = vmp_space_create("pio", 0xFFFF);
-    b->mmio = vmp_space_create("mmio", UINT64_MAX);
-    b->cfg = vmp_space_create("pcicfg", 0x0FFFFFFF);
     b->mem = vmp_mem_create();
     b->ram = calloc(1, RAM_SIZE);
-    ck_assert_int_eq(vmp_mem_add(b->mem, 0, RAM_SIZE, b->ram, 0), 0);
+    ck_assert_int_eq(vmp_pc_add_ram(b->mem, b->ram, RAM_SIZE), 0);
     b->env = (struct vmp_env){ b->clock, b->mem, NULL };
-
-    b->intr = vmp_irq_line_create("intr");
-    b->pic = vmp_pic_create(&b->env, vmp_irq_line_source(b->intr));
-    ck_assert_int_eq(vmp_pic_attach(b->pic, b->pio), 0);
-    b->apic_bus = vmp_apic_bus_create(&b->env);
-    b->ioapic = vmp_ioapic_create_on_bus(&b->env, b->apic_bus, NULL);
-    ck_assert_int_eq(vmp_ioapic_attach(b->ioapic, b->mmio, 0xFEC00000), 0);
-    struct vmp_lapic_cfg lc = { .apic_id = 0, .bsp = true, .x2apic = true };
-    b->lapic = vmp_lapic_create(&b->env, b->apic_bus, &lc);
-    ck_assert_ptr_nonnull(b->lapic);
-    ck_assert_int_eq(vmp_space_map(b->mmio, 0xFEE00000, 0x1000, &vmp_lapic_io_ops, b->lapic), 0);
+    struct vmp_pc_config cfg = { .ram_size = RAM_SIZE, .ncpus = 1, .rtc_epoch = 1700000000 };
+    b->pc = vmp_pc_create(&b->env, &cfg);
+    ck_assert_ptr_nonnull(b->pc);
+    ck_assert_int_eq(vmp_pc_create_cpus(b->pc, 0), 0);
+    b->pio = vmp_pc_pio(b->pc);
+    b->pic = vmp_pc_pic(b->pc);
+    b->lapic = vmp_pc_lapic(b->pc, 0);
     for (unsigned i = 0; i < ISA_LINES; i++) {
-        b->isa[i] = vmp_irq_line_create("isa");
-        vmp_irq_line_add_sink(b->isa[i], vmp_pic_set_irq, b->pic, i);
-        vmp_irq_line_add_sink(b->isa[i], vmp_ioapic_set_irq, b->ioapic, i ? i : 2);
-        b->drive[i] = vmp_irq_line_source(b->isa[i]);
+        b->drive[i] = vmp_pc_irq_source(b->pc, i);
+        ck_assert_ptr_nonnull(b->drive[i]);
     }
-    b->pit = vmp_pit_create(&b->env, vmp_irq_line_source(b->isa[0]));
-    ck_assert_int_eq(vmp_pit_attach(b->pit, b->pio, VMP_PIT_PORT), 0);
-    ck_assert_int_eq(vmp_pit_attach_port61(b->pit, b->pio, VMP_PIT_PORT61), 0);
-    struct vmp_pm_config pc = { .tmr_val_ext = true };
-    b->pm = vmp_pm_create(&b->env, vmp_irq_line_source(b->isa[9]), &pc);
-    ck_assert_int_eq(vmp_pm_attach(b->pm, b->pio, VMP_PM_BASE), 0);
-    struct vmp_rtc_config rc = { .epoch = 1700000000, .extended = true };
-    b->rtc = vmp_rtc_create(&b->env, vmp_irq_line_source(b->isa[8]), &rc);
-    ck_assert_int_eq(vmp_rtc_attach(b->rtc, b->pio, VMP_RTC_PORT), 0);
-    b->uart = vmp_uart_create(&b->env, vmp_irq_line_source(b->isa[4]), NULL);
-    ck_assert_int_eq(vmp_uart_attach(b->uart, b->pio, 0x3F8), 0);
-    b->pci = vmp_pci_host_create(&b->env, b->cfg, NULL);
-    ck_assert_int_eq(vmp_pci_host_attach_io(b->pci, b->pio, 0xCF8), 0);
-    ck_assert_int_eq(vmp_pci_host_attach_ecam(b->pci, b->mmio, 0xB0000000, 256u << 20), 0);
 }
 
 static void board_destroy(struct board *b)
 {
-    vmp_pci_host_destroy(b->pci);
-    vmp_uart_destroy(b->uart);
-    vmp_rtc_destroy(b->rtc);
-    vmp_pm_destroy(b->pm);
-    vmp_pit_destroy(b->pit);
-    vmp_lapic_destroy(b->lapic);
-    vmp_ioapic_destroy(b->ioapic);
-    vmp_apic_bus_destroy(b->apic_bus);
-    vmp_pic_destroy(b->pic);
-    for (unsigned i = 0; i < ISA_LINES; i++)
-        vmp_irq_line_destroy(b->isa[i]);
-    vmp_irq_line_destroy(b->intr);
+    vmp_pc_destroy(b->pc);
     vmp_mem_destroy(b->mem);
     free(b->ram);
-    vmp_space_destroy(b->cfg);
-    vmp_space_destroy(b->mmio);
-    vmp_space_destroy(b->pio);
     vmp_clock_destroy(b->clock);
+}
+
+/* MMIO as vCPU 0 sees it (its LAPIC page included). */
+static uint64_t mmio_read(struct board *b, uint64_t addr, unsigned size)
+{
+    uint64_t v = 0;
+    vmp_pc_mmio(b->pc, 0, addr, (uint8_t *)&v, size, false);
+    return v;
+}
+
+static void mmio_write(struct board *b, uint64_t addr, uint64_t v, unsigned size)
+{
+    vmp_pc_mmio(b->pc, 0, addr, (uint8_t *)&v, size, true);
 }
 
 /* Every register window of the board, for random streams. */
@@ -120,7 +86,8 @@ static const struct { bool mmio; uint64_t base, len; } windows[] = {
     { false, 0x20, 2 }, { false, 0xA0, 2 }, { false, 0x4D0, 2 }, { false, 0x40, 4 },
     { false, 0x61, 1 }, { false, 0x70, 4 }, { false, 0x3F8, 8 }, { false, 0x600, 64 },
     { false, 0xCF8, 8 }, { true, 0xFEC00000, 0x100 }, { true, 0xFEE00000, 0x1000 },
-    { true, 0xB0000000, 0x10000 },
+    { true, 0xB0000000, 0x10000 }, { true, 0xFED00000, 0x400 }, { false, 0x92, 1 },
+    { false, 0xE0, 8 }, { false, 0x2000, 24 },
 };
 
 static uint64_t rng_state;
@@ -146,13 +113,16 @@ static void hostile_ops(struct board *b, unsigned n)
             v = ~0ull;
         else if ((r >> 44 & 3) == 1)
             v &= 0xFF;
-        struct vmp_space *s = windows[w].mmio ? b->mmio : b->pio;
+        bool mmio = windows[w].mmio;
         switch (r >> 50 & 7) {
         case 0: case 1: case 2:
-            vmp_space_write(s, addr, v, size);
+            if (mmio)
+                mmio_write(b, addr, v, size);
+            else
+                vmp_space_write(b->pio, addr, v, size);
             break;
         case 3: case 4:
-            (void)vmp_space_read(s, addr, size);
+            (void)(mmio ? mmio_read(b, addr, size) : vmp_space_read(b->pio, addr, size));
             break;
         case 5:
             vmp_clock_advance(b->clock, v % 2000000);
@@ -213,21 +183,21 @@ START_TEST(index_registers_stay_in_bounds)
         }
     /* IOAPIC IOREGSEL: every 8-bit index, IOWIN read and written. */
     for (unsigned sel = 0; sel < 256; sel++) {
-        vmp_space_write(b.mmio, 0xFEC00000, sel, 4);
-        (void)vmp_space_read(b.mmio, 0xFEC00010, 4);
-        vmp_space_write(b.mmio, 0xFEC00000, sel, 4);
-        vmp_space_write(b.mmio, 0xFEC00010, 0xFFFFFFFF, 4);
+        mmio_write(&b, 0xFEC00000, sel, 4);
+        (void)mmio_read(&b, 0xFEC00010, 4);
+        mmio_write(&b, 0xFEC00000, sel, 4);
+        mmio_write(&b, 0xFEC00010, 0xFFFFFFFF, 4);
     }
     /* 82093AA §3.2.2: register 01h, bits 23:16 = maximum redirection
      * entry (23 for 24 pins). */
-    vmp_space_write(b.mmio, 0xFEC00000, 1, 4);
-    ck_assert_uint_eq(vmp_space_read(b.mmio, 0xFEC00010, 4) >> 16 & 0xFF, 23);
+    mmio_write(&b, 0xFEC00000, 1, 4);
+    ck_assert_uint_eq(mmio_read(&b, 0xFEC00010, 4) >> 16 & 0xFF, 23);
     /* LAPIC: every offset of the page at every size, both directions. */
     for (unsigned off = 0; off < 0x1000; off++)
         for (unsigned sz = 1; sz <= 8; sz <<= 1) {
-            (void)vmp_space_read(b.mmio, 0xFEE00000 + off, sz);
+            (void)mmio_read(&b, 0xFEE00000 + off, sz);
             if (off != 0xF0) /* keep the APIC software-enabled bit alone */
-                vmp_space_write(b.mmio, 0xFEE00000 + off, ~0ull, sz);
+                mmio_write(&b, 0xFEE00000 + off, ~0ull, sz);
         }
     /* x2APIC MSR range, every MSR. */
     for (uint32_t msr = 0x800; msr < 0x900; msr++) {
@@ -236,7 +206,7 @@ START_TEST(index_registers_stay_in_bounds)
     }
     /* SDM vol. 3 §11.4.8: version register bits 7:0 are 0x1X for an
      * integrated APIC. */
-    ck_assert_uint_eq(vmp_space_read(b.mmio, 0xFEE00030, 4) & 0xF0, 0x10);
+    ck_assert_uint_eq(mmio_read(&b, 0xFEE00030, 4) & 0xF0, 0x10);
     /* PCI: every register of a present and an absent function through
      * CF8/CFC (all byte lanes) and ECAM. */
     for (unsigned dev = 0; dev < 2; dev++)
@@ -248,11 +218,11 @@ START_TEST(index_registers_stay_in_bounds)
             }
         }
     for (unsigned reg = 0; reg < 0x1000; reg++) {
-        (void)vmp_space_read(b.mmio, 0xB0000000 + reg, 1);
-        vmp_space_write(b.mmio, 0xB0000000 + reg, 0xFF, 1);
+        (void)mmio_read(&b, 0xB0000000 + reg, 1);
+        mmio_write(&b, 0xB0000000 + reg, 0xFF, 1);
     }
     /* PCI 3.0 §6.2.1: vendor and device ID are read-only. */
-    ck_assert_uint_eq(vmp_space_read(b.mmio, 0xB0000000, 2), 0x8086);
+    ck_assert_uint_eq(mmio_read(&b, 0xB0000000, 2), 0x8086);
     /* 16550 FIFO: 1000 bytes in loopback into a 16-byte FIFO. */
     vmp_space_write(b.pio, 0x3FA, 0x07, 1); /* FIFO on, both reset */
     vmp_space_write(b.pio, 0x3FC, 0x10, 1); /* loopback */
@@ -271,12 +241,13 @@ START_TEST(dma_cannot_reach_device_registers)
 {
     struct board b;
     board_create(&b);
-    vmp_space_write(b.mmio, 0xFEC00000, 0x10, 4); /* IOREGSEL = redir 0 */
+    mmio_write(&b, 0xFEC00000, 0x10, 4); /* IOREGSEL = redir 0 */
     uint32_t sel = 0x01;
     ck_assert_int_eq(vmp_mem_write(b.mem, 0xFEC00000, &sel, 4), -EFAULT);
     ck_assert_int_eq(vmp_mem_write(b.mem, 0xFEE000B0, &sel, 4), -EFAULT); /* LAPIC EOI */
     ck_assert_int_eq(vmp_mem_write(b.mem, RAM_SIZE - 2, &sel, 4), -EFAULT); /* runs off RAM */
-    ck_assert_uint_eq(vmp_space_read(b.mmio, 0xFEC00000, 4), 0x10);
+    ck_assert_int_eq(vmp_mem_write(b.mem, 0xA0000 - 2, &sel, 4), -EFAULT); /* into VGA */
+    ck_assert_uint_eq(mmio_read(&b, 0xFEC00000, 4), 0x10);
     board_destroy(&b);
 }
 END_TEST
