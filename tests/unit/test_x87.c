@@ -453,6 +453,290 @@ START_TEST(test_constants)
 }
 END_TEST
 
+
+/* ---- arithmetic --------------------------------------------------------- */
+
+/* FLD m80 of sexp:mant through [0x2800] */
+static void ld80(struct xenv *e, uint16_t sexp, uint64_t mant)
+{
+    put64(e, 0x2800, mant);
+    xenv_put(e, 0x2808, &sexp, 2);
+    OK(e, 0xdb, 0x2d, 0x00, 0x28, 0x00, 0x00);
+}
+
+static void ldcw(struct xenv *e, uint16_t cw)
+{
+    put32(e, 0x2810, cw);
+    OK(e, 0xd9, 0x2d, 0x10, 0x28, 0x00, 0x00);
+}
+
+#define ONE 0x3fff, 1ull << 63
+#define TWO 0x4000, 1ull << 63
+#define THREE 0x4000, 3ull << 62
+
+/* Precision control rounds the significand to 24, 53 or 64 bits (Vol. 1
+ * §8.1.5.2); 1/3 = 1.0101..b x 2^-2 rounds up to 24 and 64 bits. C1 = 1 when
+ * the result was rounded up (§8.1.3.3); to double it rounds down. */
+START_TEST(test_arith_precision)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    static const struct { uint16_t cw; uint64_t mant; uint16_t sw; } pc[] = {
+        { 0x007f, 0xaaaaab0000000000ull, 0x220 }, /* single: up */
+        { 0x027f, 0xaaaaaaaaaaaaa800ull, 0x020 }, /* double: down */
+        { 0x037f, 0xaaaaaaaaaaaaaaabull, 0x220 }, /* extended: up */
+    };
+    for (unsigned i = 0; i < 3; i++) {
+        OK(e, 0xdb, 0xe3);
+        ldcw(e, pc[i].cw);
+        ld80(e, THREE);
+        ld80(e, ONE);
+        OK(e, 0xd8, 0xf1);                 /* fdiv st0, st1 */
+        check_st(e, 0, 0x3ffd, pc[i].mant);
+        ck_assert_uint_eq(FPU.fsw & 0x23f, pc[i].sw); /* PE, C1 if rounded up */
+    }
+    /* RC = chop: 1/3 truncates, C1 = 0 */
+    OK(e, 0xdb, 0xe3);
+    ldcw(e, 0x0f7f);
+    ld80(e, THREE);
+    ld80(e, ONE);
+    OK(e, 0xd8, 0xf1);
+    check_st(e, 0, 0x3ffd, 0xaaaaaaaaaaaaaaaaull);
+    ck_assert_uint_eq(FPU.fsw & 0x23f, 0x020);
+    xenv_free(e);
+}
+END_TEST
+
+/* All six basic operations and their operand orders (Vol. 2 FADD, FSUB,
+ * FSUBR, FMUL, FDIV, FDIVR: D8 forms ST(0) = ST(0) op ST(i), DC forms
+ * ST(i) = ST(i) op ST(0), DE forms pop), and the integer memory forms. */
+START_TEST(test_arith_forms)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    OK(e, 0xdb, 0xe3);
+    ld80(e, TWO);
+    ld80(e, THREE);                        /* ST0 = 3, ST1 = 2 */
+    OK(e, 0xd8, 0xe1);                     /* fsub st0, st1: 1 */
+    check_st(e, 0, ONE);
+    OK(e, 0xd8, 0xe9);                     /* fsubr st0, st1: 2 - 1 = 1 */
+    check_st(e, 0, ONE);
+    OK(e, 0xdc, 0xe9);                     /* fsub st1, st0: 2 - 1 = 1 */
+    check_st(e, 1, ONE);
+    OK(e, 0xd8, 0xc0);                     /* fadd st0, st0: 2 */
+    OK(e, 0xdc, 0xf9);                     /* fdiv st1, st0: 1 / 2 */
+    check_st(e, 1, 0x3ffe, 1ull << 63);
+    OK(e, 0xde, 0xc9);                     /* fmulp st1, st0: 0.5 * 2 = 1 */
+    ck_assert_uint_eq(TOP, 7);
+    check_st(e, 0, ONE);
+    put32(e, 0x2000, 10);
+    OK(e, 0xda, 0x05, 0x00, 0x20, 0x00, 0x00); /* fiadd dword: 11 */
+    check_st(e, 0, 0x4002, 0xb0ull << 56);
+    put32(e, 0x2004, 0xfffe);                  /* -2 */
+    OK(e, 0xde, 0x3d, 0x04, 0x20, 0x00, 0x00); /* fidivr word: -2 / 11 */
+    ck_assert_uint_eq(ST(0).sexp, 0xbffc);
+    put32(e, 0x2008, 0x40400000);              /* 3.0f */
+    ld80(e, ONE);
+    OK(e, 0xd8, 0x25, 0x08, 0x20, 0x00, 0x00); /* fsub dword: 1 - 3 = -2 */
+    check_st(e, 0, 0xc000, 1ull << 63);
+    OK(e, 0xd9, 0xe1);                         /* fabs */
+    check_st(e, 0, TWO);
+    OK(e, 0xd9, 0xe0);                         /* fchs */
+    check_st(e, 0, 0xc000, 1ull << 63);
+    xenv_free(e);
+}
+END_TEST
+
+/* Divide by zero and the unmasked-exception rules (Vol. 1 §8.5.3: masked,
+ * a signed infinity; unmasked, the destination is unchanged; §8.5.4 and
+ * §8.5.5: unmasked overflow/underflow deliver the result with the
+ * exponent adjusted by 24576). */
+START_TEST(test_arith_exceptions)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    OK(e, 0xdb, 0xe3);
+    OK(e, 0xd9, 0xee);                         /* fldz */
+    ld80(e, ONE);
+    OK(e, 0xd8, 0xf1);                         /* 1 / 0 */
+    check_st(e, 0, 0x7fff, 1ull << 63);
+    ck_assert_uint_eq(FPU.fsw & 0xff, 0x04);   /* ZE, masked: no ES */
+    OK(e, 0xdb, 0xe3);
+    ldcw(e, 0x037b);                           /* ZE unmasked */
+    OK(e, 0xd9, 0xee);
+    ld80(e, ONE);
+    OK(e, 0xd8, 0xf1);
+    check_st(e, 0, ONE);                       /* unchanged */
+    ck_assert_uint_eq(FPU.fsw & 0x80ff, 0x8084);
+    EXC(e, VMP_X86_MF, 0xd9, 0xe8);            /* next waiting insn */
+    /* unmasked overflow: 2^16000 squared = 2^32000 -> 2^(32000-24576) */
+    OK(e, 0xdb, 0xe3);
+    ldcw(e, 0x0377);
+    ld80(e, 0x3fff + 16000, 1ull << 63);
+    OK(e, 0xd8, 0xc8);                         /* fmul st0, st0 */
+    check_st(e, 0, 0x3fff + 32000 - 24576, 1ull << 63);
+    ck_assert_uint_eq(FPU.fsw & 0xff, 0x88);   /* OE, ES */
+    /* unmasked underflow: 2^-16000 squared -> 2^(-32000+24576) */
+    OK(e, 0xdb, 0xe3);
+    ldcw(e, 0x036f);
+    ld80(e, 0x3fff - 16000, 1ull << 63);
+    OK(e, 0xd8, 0xc8);
+    check_st(e, 0, 0x3fff - 32000 + 24576, 1ull << 63);
+    ck_assert_uint_eq(FPU.fsw & 0xff, 0x90);   /* UE, ES */
+    /* masked: SNaN operand -> IE and the quieted NaN (§4.8.3.4) */
+    OK(e, 0xdb, 0xe3);
+    ld80(e, ONE);
+    ld80(e, 0x7fff, 0xa000000000000000ull);    /* SNaN */
+    OK(e, 0xd8, 0xc1);
+    check_st(e, 0, 0x7fff, 0xe000000000000000ull);
+    ck_assert_uint_eq(FPU.fsw & 0xff, 0x01);
+    xenv_free(e);
+}
+END_TEST
+
+/* Comparisons: C3 C2 C0 = 000 (>), 001 (<), 100 (=), 111 (unordered);
+ * FCOM raises IE for a QNaN, FUCOM does not (Vol. 2 FCOM, FUCOM);
+ * FCOMI/FUCOMI set ZF PF CF the same way and clear OF SF AF (Vol. 2
+ * FCOMI); FTST compares with 0; FCOMPP pops twice. */
+START_TEST(test_compare)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    OK(e, 0xdb, 0xe3);
+    ld80(e, TWO);
+    ld80(e, ONE);                              /* ST0 = 1 < ST1 = 2 */
+    OK(e, 0xd8, 0xd1);                         /* fcom st1 */
+    ck_assert_uint_eq(FPU.fsw & 0x4500, 0x0100);
+    OK(e, 0xd9, 0xc9);                         /* fxch: 2 > 1 */
+    OK(e, 0xd8, 0xd1);
+    ck_assert_uint_eq(FPU.fsw & 0x4500, 0);
+    OK(e, 0xd8, 0xd0);                         /* fcom st0: equal */
+    ck_assert_uint_eq(FPU.fsw & 0x4500, 0x4000);
+    e->cpu.rflags |= VMP_FLAG_OF | VMP_FLAG_SF | VMP_FLAG_AF;
+    OK(e, 0xdb, 0xf1);                         /* fcomi st1: 2 > 1 */
+    ck_assert_uint_eq(e->cpu.rflags & 0x8d5, 0);
+    OK(e, 0xd9, 0xc9);
+    OK(e, 0xdb, 0xf1);                         /* 1 < 2: CF */
+    ck_assert_uint_eq(e->cpu.rflags & 0x8d5, VMP_FLAG_CF);
+    OK(e, 0xdb, 0xe8);                         /* fucomi st0: ZF */
+    ck_assert_uint_eq(e->cpu.rflags & 0x8d5, VMP_FLAG_ZF);
+    ld80(e, 0x7fff, 0xc000000000000000ull);    /* QNaN */
+    OK(e, 0xdd, 0xe1);                         /* fucom st1: unordered */
+    ck_assert_uint_eq(FPU.fsw & 0x4501, 0x4500);
+    OK(e, 0xd8, 0xd1);                         /* fcom: also IE */
+    ck_assert_uint_eq(FPU.fsw & 0x4501, 0x4501);
+    OK(e, 0xdf, 0xe9);                         /* fucomip: ZF PF CF, pop */
+    ck_assert_uint_eq(e->cpu.rflags & 0x8d5, VMP_FLAG_ZF | VMP_FLAG_PF | VMP_FLAG_CF);
+    ck_assert_uint_eq(TOP, 6);
+    OK(e, 0xde, 0xd9);                         /* fcompp: 1 vs 2 */
+    ck_assert_uint_eq(FPU.fsw & 0x4500, 0x0100);
+    ck_assert_uint_eq(FPU.ftw, 0);
+    ld80(e, 0xbfff, 1ull << 63);               /* -1 */
+    OK(e, 0xd9, 0xe4);                         /* ftst: < 0 */
+    ck_assert_uint_eq(FPU.fsw & 0x4500, 0x0100);
+    xenv_free(e);
+}
+END_TEST
+
+/* FXAM classes (Vol. 2 FXAM table): C3 C2 C0; C1 = sign */
+START_TEST(test_fxam)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    OK(e, 0xdb, 0xe3);
+    OK(e, 0xd9, 0xe5);                         /* empty: 101 */
+    ck_assert_uint_eq(FPU.fsw & 0x4500, 0x4100);
+    static const struct { uint16_t sexp; uint64_t mant; uint16_t cc; } k[] = {
+        { 0x7fff, 0xc000000000000000ull, 0x0100 }, /* NaN: 001 */
+        { 0x3fff, 1ull << 63, 0x0400 },            /* normal: 010 */
+        { 0xffff, 1ull << 63, 0x0700 },            /* -infinity: 011, C1 */
+        { 0x0000, 0, 0x4000 },                     /* zero: 100 */
+        { 0x0000, 1, 0x4400 },                     /* denormal: 110 */
+        { 0x3fff, 1, 0x0000 },                     /* unnormal: unsupported 000 */
+    };
+    for (unsigned i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+        ld80(e, k[i].sexp, k[i].mant);
+        OK(e, 0xd9, 0xe5);
+        ck_assert_msg((FPU.fsw & 0x4700) == k[i].cc, "class %u: %04x", i, FPU.fsw);
+        OK(e, 0xdd, 0xd8);                     /* fstp st0 */
+    }
+    xenv_free(e);
+}
+END_TEST
+
+/* FPREM/FPREM1 remainders and quotient bits (Vol. 2 FPREM: C0=Q2, C3=Q1,
+ * C1=Q0, C2=0 when complete); FSCALE, FXTRACT, FRNDINT, FSQRT. */
+START_TEST(test_misc_arith)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    OK(e, 0xdb, 0xe3);
+    ld80(e, TWO);
+    ld80(e, 0x4001, 0xe000000000000000ull);    /* 7 */
+    OK(e, 0xd9, 0xf8);                         /* fprem: 7 = 3*2 + 1 */
+    check_st(e, 0, ONE);
+    ck_assert_uint_eq(FPU.fsw & 0x4700, 0x4200); /* Q = 3: C3 C1 */
+    OK(e, 0xdd, 0xd8);
+    ld80(e, 0x4001, 0xe000000000000000ull);
+    OK(e, 0xd9, 0xf5);                         /* fprem1: 7 = 4*2 - 1 */
+    check_st(e, 0, 0xbfff, 1ull << 63);
+    ck_assert_uint_eq(FPU.fsw & 0x4700, 0x0100); /* Q = 4: C0 */
+    OK(e, 0xdd, 0xd8);
+    ld80(e, THREE);                            /* ST0 = 3, ST1 = 2 */
+    OK(e, 0xd9, 0xc9);
+    OK(e, 0xd9, 0xfd);                         /* fscale: 2 * 2^3 = 16 */
+    check_st(e, 0, 0x4003, 1ull << 63);
+    OK(e, 0xd9, 0xf4);                         /* fxtract: 16 -> 4, 1 */
+    check_st(e, 0, ONE);
+    check_st(e, 1, 0x4001, 1ull << 63);
+    ld80(e, 0x4000, 0xa000000000000000ull);    /* 2.5 */
+    OK(e, 0xd9, 0xfc);                         /* frndint: nearest-even 2 */
+    check_st(e, 0, TWO);
+    ck_assert_uint_eq(FPU.fsw & 0x20, 0x20);
+    OK(e, 0xd9, 0xfa);                         /* fsqrt 2 */
+    check_st(e, 0, 0x3fff, 0xb504f333f9de6484ull);
+    ld80(e, 0xc000, 1ull << 63);               /* fsqrt -2: IE, indefinite */
+    OK(e, 0xd9, 0xfa);
+    check_st(e, 0, 0xffff, 0xc000000000000000ull);
+    xenv_free(e);
+}
+END_TEST
+
+/* Transcendentals with exact results (Vol. 2 F2XM1, FYL2X, FPTAN, FSIN):
+ * 2^-1 - 1 = -0.5, 3 * log2 8 = 9, FPTAN pushes 1.0, FSIN of an operand
+ * beyond 2^63 sets C2 and leaves it. FCMOVcc moves on the condition. */
+START_TEST(test_transcendental)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    OK(e, 0xdb, 0xe3);
+    ld80(e, 0xbfff, 1ull << 63);
+    OK(e, 0xd9, 0xf0);                         /* f2xm1(-1) */
+    check_st(e, 0, 0xbffe, 1ull << 63);
+    ld80(e, THREE);
+    ld80(e, 0x4002, 1ull << 63);               /* 8 */
+    OK(e, 0xd9, 0xf1);                         /* fyl2x: pops */
+    check_st(e, 0, 0x4002, 0x9ull << 60);
+    ck_assert_uint_eq(TOP, 6);
+    OK(e, 0xd9, 0xee);
+    OK(e, 0xd9, 0xf2);                         /* fptan(0): 0, then 1 */
+    check_st(e, 0, ONE);
+    check_st(e, 1, 0, 0);
+    ck_assert_uint_eq(FPU.fsw & 0x400, 0);
+    ld80(e, 0x3fff + 64, 1ull << 63);          /* 2^64 */
+    OK(e, 0xd9, 0xfe);                         /* fsin: out of range */
+    check_st(e, 0, 0x3fff + 64, 1ull << 63);
+    ck_assert_uint_eq(FPU.fsw & 0x400, 0x400);
+    e->cpu.rflags |= VMP_FLAG_CF;
+    OK(e, 0xda, 0xc1);                         /* fcmovb st0, st1: CF=1 */
+    check_st(e, 0, ONE);
+    e->cpu.rflags &= ~(uint64_t)VMP_FLAG_ZF;
+    OK(e, 0xda, 0xca);                         /* fcmove st0, st2: ZF=0 */
+    check_st(e, 0, ONE);
+    xenv_free(e);
+}
+END_TEST
+
 Suite *x87_suite(void)
 {
     Suite *s = suite_create("x87");
@@ -470,6 +754,15 @@ Suite *x87_suite(void)
     tcase_add_test(tc, test_store_fault_atomic);
     tcase_add_test(tc, test_stack_ops);
     tcase_add_test(tc, test_constants);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("arith");
+    tcase_add_test(tc, test_arith_precision);
+    tcase_add_test(tc, test_arith_forms);
+    tcase_add_test(tc, test_arith_exceptions);
+    tcase_add_test(tc, test_compare);
+    tcase_add_test(tc, test_fxam);
+    tcase_add_test(tc, test_misc_arith);
+    tcase_add_test(tc, test_transcendental);
     suite_add_tcase(s, tc);
     return s;
 }
