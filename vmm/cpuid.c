@@ -54,11 +54,12 @@ void vmp_cpuid_emu(uint32_t leaf, uint32_t subleaf, unsigned ncpus, uint32_t out
         break;
     case 1:
         out[0] = 0x000006A0; /* family 6 */
-        out[1] = 0;
+        out[1] = 8u << 8;     /* CLFLUSH line size: 8 * 8 = 64 bytes */
         out[2] = (1u << 13)   /* CMPXCHG16B */
                  | (1u << 22)  /* MOVBE */
                  | (1u << 23); /* POPCNT */
-        out[3] = (1u << 2)     /* DE: CR4.DE */
+        out[3] = (1u << 0)     /* FPU: x87 */
+                 | (1u << 2)   /* DE: CR4.DE */
                  | (1u << 3)   /* PSE */
                  | (1u << 4)   /* TSC */
                  | (1u << 5)   /* RDMSR/WRMSR */
@@ -66,7 +67,12 @@ void vmp_cpuid_emu(uint32_t leaf, uint32_t subleaf, unsigned ncpus, uint32_t out
                  | (1u << 8)   /* CMPXCHG8B */
                  | (1u << 11)  /* SYSENTER/SYSEXIT */
                  | (1u << 13)  /* PGE (accepted; every flush is full) */
-                 | (1u << 15); /* CMOV */
+                 | (1u << 15)  /* CMOV */
+                 | (1u << 19)  /* CLFLUSH */
+                 | (1u << 23)  /* MMX */
+                 | (1u << 24)  /* FXSAVE/FXRSTOR, CR4.OSFXSR */
+                 | (1u << 25)  /* SSE */
+                 | (1u << 26); /* SSE2 */
         break;
     case 7:
         if (subleaf == 0)
