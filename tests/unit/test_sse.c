@@ -324,6 +324,216 @@ START_TEST(test_sse_int_known)
 END_TEST
 
 #if defined(__x86_64__)
+/* ---- floating point rules (x86-64 hosts: the FP path runs there) ---- */
+
+static void set_ss(struct xenv *e, unsigned r, uint32_t lo, uint32_t hi)
+{
+    e->cpu.fpu.xmm[r][0] = lo | (uint64_t)hi << 32;
+    e->cpu.fpu.xmm[r][1] = 0x1111111122222222ull;
+}
+
+/* SDM Vol. 1 §11.5.1: an unmasked pre-computation exception (IE, DE, ZE)
+ * stops the instruction with the destination unchanged and only the
+ * pre-computation flags set; an unmasked post-computation one (OE, UE,
+ * PE) also leaves the destination unchanged. The fault is #XM with
+ * CR4.OSXMMEXCPT, else #UD (Vol. 1 §11.5.3). */
+START_TEST(test_sse_fp_unmasked)
+{
+    struct xenv *e = sse_env();
+    /* divss xmm0, xmm1 by zero, ZM clear */
+    set_ss(e, 0, 0x3f800000, 0);
+    set_ss(e, 1, 0, 0);
+    e->cpu.fpu.mxcsr = 0x1f80 & ~0x200u;
+    expect_exc(e, RUN(e, 0xf3, 0x0f, 0x5e, 0xc1), VMP_X86_XM);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][0], 0x3f800000);
+    ck_assert_uint_eq(e->cpu.fpu.mxcsr, (0x1f80 & ~0x200u) | 0x4);
+    e->cpu.cr4 &= ~(uint64_t)VMP_CR4_OSXMMEXCPT;
+    expect_exc(e, RUN(e, 0xf3, 0x0f, 0x5e, 0xc1), VMP_X86_UD);
+    e->cpu.cr4 |= VMP_CR4_OSXMMEXCPT;
+    /* masked: +inf and ZE */
+    e->cpu.fpu.mxcsr = 0x1f80;
+    ck_assert_int_eq(RUN(e, 0xf3, 0x0f, 0x5e, 0xc1), VMP_X86_OK);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][0] & 0xffffffff, 0x7f800000);
+    ck_assert_uint_eq(e->cpu.fpu.mxcsr, 0x1f84);
+    /* addps: SNaN in lane 1 with IM clear, an inexact sum in lane 0: the
+     * fault comes before computation, so IE is set and PE is not */
+    set_ss(e, 0, 0x3f800000, 0x3f800000);
+    set_ss(e, 1, 0x33000001, 0x7f800001);
+    e->cpu.fpu.xmm[1][1] = 0;
+    e->cpu.fpu.mxcsr = 0x1f80 & ~0x80u;
+    expect_exc(e, RUN(e, 0x0f, 0x58, 0xc1), VMP_X86_XM);
+    ck_assert_uint_eq(e->cpu.fpu.mxcsr, (0x1f80 & ~0x80u) | 0x1);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][0], 0x3f8000003f800000ull);
+    /* mulss overflow with OM clear: OE and PE set, destination kept */
+    set_ss(e, 0, 0x7f000000, 0);
+    set_ss(e, 1, 0x7f000000, 0);
+    e->cpu.fpu.mxcsr = 0x1f80 & ~0x400u;
+    expect_exc(e, RUN(e, 0xf3, 0x0f, 0x59, 0xc1), VMP_X86_XM);
+    ck_assert_uint_eq(e->cpu.fpu.mxcsr & 0x3f, 0x28);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][0], 0x7f000000);
+    /* an exact tiny result: no flag when UE is masked, #XM with UE when
+     * it is not (SDM Vol. 1 §4.9.1.5) - 2^-100 * 2^-40 = 2^-140 */
+    set_ss(e, 0, 0x0d800000, 0);
+    set_ss(e, 1, 0x2b800000, 0);
+    e->cpu.fpu.mxcsr = 0x1f80;
+    ck_assert_int_eq(RUN(e, 0xf3, 0x0f, 0x59, 0xc1), VMP_X86_OK);
+    ck_assert_uint_eq(e->cpu.fpu.mxcsr, 0x1f80);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][0], 0x00000200);
+    set_ss(e, 0, 0x0d800000, 0);
+    e->cpu.fpu.mxcsr = 0x1f80 & ~0x800u;
+    expect_exc(e, RUN(e, 0xf3, 0x0f, 0x59, 0xc1), VMP_X86_XM);
+    ck_assert_uint_eq(e->cpu.fpu.mxcsr & 0x3f, 0x10);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][0], 0x0d800000);
+    /* FTZ with UE masked flushes it to zero and sets UE and PE */
+    e->cpu.fpu.mxcsr = 0x1f80 | 0x8000;
+    ck_assert_int_eq(RUN(e, 0xf3, 0x0f, 0x59, 0xc1), VMP_X86_OK);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][0], 0);
+    ck_assert_uint_eq(e->cpu.fpu.mxcsr, 0x1f80 | 0x8000 | 0x30);
+    /* PE unmasked: 1 + 2^-30 */
+    set_ss(e, 0, 0x3f800000, 0);
+    set_ss(e, 1, 0x30800000, 0);
+    e->cpu.fpu.mxcsr = 0x1f80 & ~0x1000u;
+    expect_exc(e, RUN(e, 0xf3, 0x0f, 0x58, 0xc1), VMP_X86_XM);
+    ck_assert_uint_eq(e->cpu.fpu.mxcsr & 0x3f, 0x20);
+    xenv_free(e);
+}
+END_TEST
+
+/* COMISS signals IE for QNaN, UCOMISS only for SNaN; unordered sets ZF
+ * PF CF, OF SF AF are cleared; a fault leaves RFLAGS alone (SDM Vol. 2
+ * COMISS, UCOMISS). CVTTSS2SI out of range gives the integer indefinite
+ * 80000000h when IM is set (Vol. 1 §4.8.3.7... Table 4-... via §11.5.2.1). */
+START_TEST(test_sse_fp_comis_cvt)
+{
+    struct xenv *e = sse_env();
+    set_ss(e, 0, 0x3f800000, 0);
+    set_ss(e, 1, 0x7fc00000, 0);
+    e->cpu.rflags = 0x2 | VMP_FLAG_OF | VMP_FLAG_SF | VMP_FLAG_AF;
+    e->cpu.fpu.mxcsr = 0x1f80;
+    ck_assert_int_eq(RUN(e, 0x0f, 0x2e, 0xc1), VMP_X86_OK); /* ucomiss */
+    ck_assert_uint_eq(e->cpu.rflags & 0x8d5, VMP_FLAG_ZF | VMP_FLAG_PF | VMP_FLAG_CF);
+    ck_assert_uint_eq(e->cpu.fpu.mxcsr, 0x1f80);
+    ck_assert_int_eq(RUN(e, 0x0f, 0x2f, 0xc1), VMP_X86_OK); /* comiss */
+    ck_assert_uint_eq(e->cpu.fpu.mxcsr, 0x1f81);
+    e->cpu.fpu.mxcsr = 0x1f80 & ~0x80u;
+    e->cpu.rflags = 0x2;
+    expect_exc(e, RUN(e, 0x0f, 0x2f, 0xc1), VMP_X86_XM);
+    ck_assert_uint_eq(e->cpu.rflags, 0x2);
+    ck_assert_int_eq(RUN(e, 0x0f, 0x2e, 0xc1), VMP_X86_OK); /* QNaN: no IE */
+    /* 2.0 > 1.0: all clear; 1.0 < 2.0: CF */
+    set_ss(e, 1, 0x40000000, 0);
+    ck_assert_int_eq(RUN(e, 0x0f, 0x2f, 0xc8), VMP_X86_OK); /* comiss xmm1, xmm0 */
+    ck_assert_uint_eq(e->cpu.rflags & 0x8d5, 0);
+    ck_assert_int_eq(RUN(e, 0x0f, 0x2f, 0xc1), VMP_X86_OK);
+    ck_assert_uint_eq(e->cpu.rflags & 0x8d5, VMP_FLAG_CF);
+    /* cvttss2si eax, xmm1 with 1e10 */
+    set_ss(e, 1, 0x501502f9, 0);
+    e->cpu.gpr[VMP_RAX] = 0x55;
+    e->cpu.fpu.mxcsr = 0x1f80;
+    ck_assert_int_eq(RUN(e, 0xf3, 0x0f, 0x2c, 0xc1), VMP_X86_OK);
+    ck_assert_uint_eq(e->cpu.gpr[VMP_RAX], 0x80000000u);
+    ck_assert_uint_eq(e->cpu.fpu.mxcsr, 0x1f81);
+    ck_assert_int_eq(RUN(e, 0xf3, 0x48, 0x0f, 0x2c, 0xc1), VMP_X86_OK); /* rax */
+    ck_assert_uint_eq(e->cpu.gpr[VMP_RAX], 10000000000ull);
+    e->cpu.gpr[VMP_RAX] = 0x55;
+    e->cpu.fpu.mxcsr = 0x1f80 & ~0x80u;
+    expect_exc(e, RUN(e, 0xf3, 0x0f, 0x2c, 0xc1), VMP_X86_XM);
+    ck_assert_uint_eq(e->cpu.gpr[VMP_RAX], 0x55);
+    xenv_free(e);
+}
+END_TEST
+
+/* RCPPS/RSQRTPS: |relative error| <= 1.5 * 2^-12 against the exact value
+ * (SDM Vol. 2 RCPPS), the special operands of the SDM tables exactly, and
+ * MXCSR untouched. */
+START_TEST(test_sse_fp_rcp_rsqrt)
+{
+    struct xenv *e = sse_env();
+    uint64_t r = 0x9e3779b97f4a7c15ull;
+    e->cpu.fpu.mxcsr = 0x1f80 & ~0x1000u; /* even with PE unmasked */
+    for (unsigned i = 0; i < 20000; i++) {
+        r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+        uint32_t x = (uint32_t)r & 0x807fffff;
+        x |= (uint32_t)((r >> 32) % 250 + 2) << 23;
+        if (x >> 31 && (i & 1))
+            x &= 0x7fffffff;
+        float xf, rf;
+        memcpy(&xf, &x, 4);
+        bool rs = i & 1;
+        e->cpu.fpu.xmm[1][0] = x;
+        ck_assert_int_eq(rs ? RUN(e, 0xf3, 0x0f, 0x52, 0xc1) : RUN(e, 0xf3, 0x0f, 0x53, 0xc1),
+                         VMP_X86_OK);
+        uint32_t got = (uint32_t)e->cpu.fpu.xmm[0][0];
+        memcpy(&rf, &got, 4);
+        double exact = rs ? 1.0 / __builtin_sqrt((double)xf) : 1.0 / (double)xf;
+        if (!rs && __builtin_fabs(exact) < 0x1.0004p-126)
+            continue; /* the SDM leaves results near the tiny boundary open */
+        double err = __builtin_fabs(((double)rf - exact) / exact);
+        ck_assert_msg(err <= 1.5 / 4096, "%s %08x -> %08x", rs ? "rsqrt" : "rcp", x, got);
+    }
+    ck_assert_uint_eq(e->cpu.fpu.mxcsr, 0x1f80 & ~0x1000u);
+    static const uint32_t rcp_in[] = { 0, 0x80000001, 0x7f800000, 0xff800000, 0x7f800001,
+                                       0xffc00001, 0x7f7fffff, 0x3f800000 };
+    static const uint32_t rcp_out[] = { 0x7f800000, 0xff800000, 0, 0x80000000, 0x7fc00001,
+                                        0xffc00001, 0, 0x3f800000 };
+    static const uint32_t rsq_in[] = { 0, 0x80000000, 0x00000001, 0xbf800000, 0xff800000,
+                                       0x7f800000, 0x7f800001, 0x3f800000 };
+    static const uint32_t rsq_out[] = { 0x7f800000, 0xff800000, 0x7f800000, 0xffc00000,
+                                        0xffc00000, 0, 0x7fc00001, 0x3f800000 };
+    for (unsigned i = 0; i < 8; i++) {
+        e->cpu.fpu.xmm[1][0] = rcp_in[i];
+        ck_assert_int_eq(RUN(e, 0xf3, 0x0f, 0x53, 0xc1), VMP_X86_OK);
+        ck_assert_uint_eq((uint32_t)e->cpu.fpu.xmm[0][0], rcp_out[i]);
+        e->cpu.fpu.xmm[1][0] = rsq_in[i];
+        ck_assert_int_eq(RUN(e, 0xf3, 0x0f, 0x52, 0xc1), VMP_X86_OK);
+        ck_assert_uint_eq((uint32_t)e->cpu.fpu.xmm[0][0], rsq_out[i]);
+    }
+    /* packed: four lanes, destination fully written */
+    e->cpu.fpu.xmm[1][0] = 0x4080000040000000ull; /* 2, 4 */
+    e->cpu.fpu.xmm[1][1] = 0x3e8000003f800000ull; /* 1, 0.25 */
+    ck_assert_int_eq(RUN(e, 0x0f, 0x53, 0xc1), VMP_X86_OK);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][0], 0x3e8000003f000000ull);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][1], 0x408000003f800000ull);
+    ck_assert_int_eq(RUN(e, 0x0f, 0x52, 0xc1), VMP_X86_OK);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][1], 0x400000003f800000ull);
+    xenv_free(e);
+}
+END_TEST
+
+/* Packed FP m128 operands need alignment; scalar and 64-bit ones do not.
+ * CVTPI2PS from an MMX register makes the MMX transition, from memory it
+ * does not (SDM Vol. 2 CVTPI2PS); CVTPS2PI always writes an MMX register. */
+START_TEST(test_sse_fp_operands)
+{
+    struct xenv *e = sse_env();
+    e->cpu.gpr[VMP_RSI] = DATA + 8;
+    expect_exc(e, RUN(e, 0x0f, 0x58, 0x06), VMP_X86_GP);       /* addps */
+    expect_exc(e, RUN(e, 0x66, 0x0f, 0x5a, 0x06), VMP_X86_GP); /* cvtpd2ps */
+    expect_exc(e, RUN(e, 0x0f, 0xc2, 0x06, 0x01), VMP_X86_GP); /* cmpps */
+    ck_assert_int_eq(RUN(e, 0xf3, 0x0f, 0x58, 0x06), VMP_X86_OK); /* addss */
+    ck_assert_int_eq(RUN(e, 0x0f, 0x5a, 0x06), VMP_X86_OK);       /* cvtps2pd m64 */
+    ck_assert_int_eq(RUN(e, 0xf3, 0x0f, 0xe6, 0x06), VMP_X86_OK); /* cvtdq2pd m64 */
+    uint32_t two[2] = { 3, (uint32_t)-5 };
+    xenv_put(e, DATA + 8, two, 8);
+    e->cpu.fpu.ftw = 0;
+    e->cpu.fpu.xmm[0][1] = 0x77;
+    ck_assert_int_eq(RUN(e, 0x0f, 0x2a, 0x06), VMP_X86_OK); /* cvtpi2ps xmm0, [rsi] */
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][0], 0xc0a0000040400000ull);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][1], 0x77);
+    ck_assert_uint_eq(e->cpu.fpu.ftw, 0);
+    e->cpu.fpu.st[1].mant = 0x0000000700000001ull;
+    ck_assert_int_eq(RUN(e, 0x0f, 0x2a, 0xc1), VMP_X86_OK); /* cvtpi2ps xmm0, mm1 */
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][0], 0x40e000003f800000ull);
+    ck_assert_uint_eq(e->cpu.fpu.ftw, 0xff);
+    e->cpu.fpu.ftw = 0;
+    ck_assert_int_eq(RUN(e, 0x0f, 0x2d, 0xd0), VMP_X86_OK); /* cvtps2pi mm2, xmm0 */
+    ck_assert_uint_eq(e->cpu.fpu.st[2].mant, 0x0000000700000001ull);
+    ck_assert_uint_eq(e->cpu.fpu.st[2].sexp, 0xffff);
+    ck_assert_uint_eq(e->cpu.fpu.ftw, 0xff);
+    xenv_free(e);
+}
+END_TEST
+
 /* ---- native differential testing ------------------------------------- */
 
 static uint64_t rng_state;
@@ -672,6 +882,37 @@ static void native_fuzz(const struct nins *list, unsigned count, unsigned iters,
     munmap(page, 4096);
 }
 
+/* Floating point: every rounding mode, FTZ and DAZ on and off (random
+ * MXCSR, all exceptions masked so the host does not trap); results,
+ * MXCSR flags, integer indefinite values and COMIS flags must match. */
+static const struct nins flist[] = {
+    { 0, 0x51, N_X }, { 0x66, 0x51, N_X }, { 0xf3, 0x51, N_X }, { 0xf2, 0x51, N_X },
+    { 0, 0x58, N_X }, { 0x66, 0x58, N_X }, { 0xf3, 0x58, N_X }, { 0xf2, 0x58, N_X },
+    { 0, 0x59, N_X }, { 0x66, 0x59, N_X }, { 0xf3, 0x59, N_X }, { 0xf2, 0x59, N_X },
+    { 0, 0x5c, N_X }, { 0x66, 0x5c, N_X }, { 0xf3, 0x5c, N_X }, { 0xf2, 0x5c, N_X },
+    { 0, 0x5d, N_X }, { 0x66, 0x5d, N_X }, { 0xf3, 0x5d, N_X }, { 0xf2, 0x5d, N_X },
+    { 0, 0x5e, N_X }, { 0x66, 0x5e, N_X }, { 0xf3, 0x5e, N_X }, { 0xf2, 0x5e, N_X },
+    { 0, 0x5f, N_X }, { 0x66, 0x5f, N_X }, { 0xf3, 0x5f, N_X }, { 0xf2, 0x5f, N_X },
+    { 0, 0xc2, N_X | N_IMM }, { 0x66, 0xc2, N_X | N_IMM },
+    { 0xf3, 0xc2, N_X | N_IMM }, { 0xf2, 0xc2, N_X | N_IMM },
+    { 0, 0x5a, N_X }, { 0x66, 0x5a, N_X }, { 0xf3, 0x5a, N_X }, { 0xf2, 0x5a, N_X },
+    { 0, 0x5b, N_X }, { 0x66, 0x5b, N_X }, { 0xf3, 0x5b, N_X },
+    { 0x66, 0xe6, N_X }, { 0xf3, 0xe6, N_X }, { 0xf2, 0xe6, N_X },
+    { 0, 0x2a, N_X }, { 0x66, 0x2a, N_X }, { 0xf3, 0x2a, N_X | N_GRM },
+    { 0xf2, 0x2a, N_X | N_GRM },
+    { 0, 0x2c, N_X }, { 0x66, 0x2c, N_X }, { 0xf3, 0x2c, N_X | N_GREG },
+    { 0xf2, 0x2c, N_X | N_GREG },
+    { 0, 0x2d, N_X }, { 0x66, 0x2d, N_X }, { 0xf3, 0x2d, N_X | N_GREG },
+    { 0xf2, 0x2d, N_X | N_GREG },
+    { 0, 0x2e, N_X }, { 0x66, 0x2e, N_X }, { 0, 0x2f, N_X }, { 0x66, 0x2f, N_X },
+};
+
+START_TEST(test_sse_native_fp)
+{
+    native_fuzz(flist, sizeof(flist) / sizeof(flist[0]), 200000, 0xa4093822299f31d0ull);
+}
+END_TEST
+
 START_TEST(test_sse_native_moves)
 {
     native_fuzz(nlist, sizeof(nlist) / sizeof(nlist[0]), 40000, 0x243f6a8885a308d3ull);
@@ -704,8 +945,13 @@ Suite *sse_suite(void)
     tcase_add_test(tc, test_sse_maskmov);
     tcase_add_test(tc, test_sse_int_known);
 #if defined(__x86_64__)
+    tcase_add_test(tc, test_sse_fp_unmasked);
+    tcase_add_test(tc, test_sse_fp_comis_cvt);
+    tcase_add_test(tc, test_sse_fp_rcp_rsqrt);
+    tcase_add_test(tc, test_sse_fp_operands);
     tcase_add_test(tc, test_sse_native_moves);
     tcase_add_test(tc, test_sse_native_int);
+    tcase_add_test(tc, test_sse_native_fp);
 #endif
     suite_add_tcase(s, tc);
     return s;
