@@ -57,6 +57,7 @@ struct hpet_timer {
     uint64_t cmp;       /* comparator (accumulator in periodic mode) */
     uint64_t period;    /* periodic increment: the value last written */
     uint64_t fsb;       /* Tn_FSB_ROUTE: data (31:0), address (63:32) */
+    uint64_t vs_written; /* comparator bits written since Tn_VAL_SET_CNF was set */
     uint64_t last;      /* matches counted up to this e */
     uint64_t last_fire; /* ns of the last delivered interrupt */
     bool sts;           /* Tn_INT_STS (level mode) */
@@ -299,7 +300,12 @@ static void write_conf(struct vmp_hpet *h, struct hpet_timer *t, uint32_t v, uin
     if ((n & TN_32) && !(t->conf & TN_32)) { /* 32-bit mode: upper halves read 0 */
         t->cmp &= 0xFFFFFFFFull;
         t->period &= 0xFFFFFFFFull;
+        t->vs_written &= 0xFFFFFFFFull;
     }
+    /* Setting Tn_VAL_SET_CNF starts a new accumulator write; setting it
+     * again while it is still set (between two halves) does not. */
+    if (!(n & TN_VAL_SET) || !(t->conf & TN_VAL_SET))
+        t->vs_written = 0;
     if (!(n & TN_LEVEL))
         t->sts = false; /* status is meaningless for edge interrupts */
     t->conf = n;
@@ -317,13 +323,24 @@ static void write_cmp(struct vmp_hpet *h, struct hpet_timer *t, uint64_t v, uint
     bool periodic = t->conf & TN_PERIODIC;
     /* §2.3.9.2: one-shot writes set the comparator; periodic writes set
      * the increment, and the accumulator too while Tn_VAL_SET_CNF is set.
-     * VAL_SET clears once the whole comparator has been written. */
+     * §2.3.8 bit 6 says VAL_SET clears by itself but not when; §2.3.9.2.2
+     * has software set it and then write the comparator, which §2.3.9.1
+     * lets a 32-bit driver do as two 32-bit halves in either order. So it
+     * clears once every bit of the comparator (the low half in 32-bit
+     * mode) has been written since it was set: both halves reach the
+     * accumulator, and a driver that sets it again before the second half
+     * (as chipset datasheets advise) gets the same result. */
     if (!periodic || (t->conf & TN_VAL_SET))
         t->cmp = (t->cmp & ~m) | v;
     if (periodic)
         t->period = (t->period & ~m) | v;
-    if ((m >> 32) || (t->conf & TN_32))
-        t->conf &= ~TN_VAL_SET;
+    if (t->conf & TN_VAL_SET) {
+        t->vs_written |= m;
+        if ((t->vs_written & width_mask(t)) == width_mask(t)) {
+            t->conf &= ~TN_VAL_SET;
+            t->vs_written = 0;
+        }
+    }
     update_lines(h);
     arm(h, t, false);
 }
@@ -407,6 +424,7 @@ void vmp_hpet_reset(struct vmp_hpet *h)
         t->cmp = UINT64_MAX; /* comparators reset to all ones */
         t->period = 0;
         t->fsb = 0;
+        t->vs_written = 0;
         t->last = 0;
         t->last_fire = 0;
         t->sts = false;
@@ -460,7 +478,8 @@ uint64_t vmp_hpet_counter(struct vmp_hpet *h) { return counter_at(h, now_ns(h));
 
 bool vmp_hpet_legacy_mode(const struct vmp_hpet *h) { return h->gconf & GCONF_LEGACY; }
 
-#define HPET_STATE_VERSION 1
+/* Version 2 added each timer's vs_written; version 1 loads with 0. */
+#define HPET_STATE_VERSION 2
 #define TIME_LIMIT ((uint64_t)1 << 62)
 
 int vmp_hpet_save(const struct vmp_hpet *h, struct vmp_state_writer *w)
@@ -478,6 +497,7 @@ int vmp_hpet_save(const struct vmp_hpet *h, struct vmp_state_writer *w)
         vmp_state_put_u64(w, t->last);
         vmp_state_put_u64(w, t->last_fire);
         vmp_state_put_bool(w, t->sts);
+        vmp_state_put_u64(w, t->vs_written);
     }
     vmp_state_end(w);
     return vmp_state_writer_status(w);
@@ -502,11 +522,15 @@ int vmp_hpet_load(struct vmp_hpet *h, struct vmp_state_reader *r)
         t[i].last = vmp_state_get_u64(r);
         t[i].last_fire = vmp_state_get_u64_max(r, TIME_LIMIT);
         t[i].sts = vmp_state_get_bool(r);
+        t[i].vs_written = ver >= 2 ? vmp_state_get_u64(r) : 0;
         unsigned route = (t[i].conf & TN_ROUTE) >> TN_ROUTE_SHIFT;
         if ((t[i].conf & ~(TN_WRITABLE | TN_CAPS)) || (t[i].conf & TN_CAPS) != TN_CAPS ||
             (route && (route >= VMP_HPET_GSIS || !(h->cfg.route_cap >> route & 1))) ||
             ((t[i].conf & TN_32) && ((t[i].cmp | t[i].period) >> 32)) ||
-            (t[i].sts && !(t[i].conf & TN_LEVEL)))
+            (t[i].sts && !(t[i].conf & TN_LEVEL)) ||
+            (t[i].vs_written && !(t[i].conf & TN_VAL_SET)) ||
+            (t[i].vs_written & ~width_mask(&t[i])) ||
+            (t[i].vs_written && t[i].vs_written == width_mask(&t[i])))
             vmp_state_fail(r, -EINVAL);
     }
     err = vmp_state_close(r);

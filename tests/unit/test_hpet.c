@@ -90,6 +90,8 @@ static void wr(struct rig *r, uint64_t a, uint64_t v) { vmp_space_write(r->mmio,
 static void wr32(struct rig *r, uint64_t a, uint32_t v) { vmp_space_write(r->mmio, a, v, 4); }
 static void at_tick(struct rig *r, uint64_t k) { vmp_clock_set(r->clock, k * 10); }
 static void enable(struct rig *r) { wr(r, B + 0x10, 1); }
+static int save(const void *m, struct vmp_state_writer *w) { return vmp_hpet_save(m, w); }
+static int load(void *m, struct vmp_state_reader *r) { return vmp_hpet_load(m, r); }
 
 /* §2.3.4: the ID register is what the ACPI table copies. */
 START_TEST(capabilities)
@@ -220,6 +222,75 @@ START_TEST(periodic)
     ck_assert_uint_eq(rd(&r, B + 0x20), 1);
     ck_assert(!r.s16.level);
     rig_fini(&r);
+}
+END_TEST
+
+/* §2.3.9.2.2: software sets Tn_VAL_SET_CNF (§2.3.8 bit 6) and writes the
+ * new accumulator; §2.3.9.1 lets a 32-bit driver write the 64-bit
+ * comparator as two 32-bit halves, in either order. Both halves reach the
+ * accumulator, VAL_SET clears only after the second, and the next write
+ * sets the period alone. hi_first picks the order; reset_between sets
+ * VAL_SET again before the second half (the chipset datasheets' recipe),
+ * which must give the same result. */
+static void val_set_halves(bool hi_first, bool reset_between)
+{
+    struct rig r;
+    rig_init(&r);
+    const uint32_t conf = ROUTE(16) | CONF_ENB | CONF_PERIODIC;
+    const uint64_t acc = 0x100000200ull; /* beyond 2^32: needs the high half */
+    wr(&r, B + 0xF0, 0xFFFFFF00ull);
+    wr(&r, TN(0, 0), conf | CONF_VAL_SET);
+    wr32(&r, TN(0, hi_first ? 0xC : 8), hi_first ? (uint32_t)(acc >> 32) : (uint32_t)acc);
+    ck_assert_uint_eq(rd(&r, TN(0, 0)) & CONF_VAL_SET, CONF_VAL_SET); /* half done */
+    if (reset_between)
+        wr(&r, TN(0, 0), conf | CONF_VAL_SET);
+    wr32(&r, TN(0, hi_first ? 8 : 0xC), hi_first ? (uint32_t)acc : (uint32_t)(acc >> 32));
+    ck_assert_uint_eq(rd(&r, TN(0, 0)) & CONF_VAL_SET, 0);
+    ck_assert_uint_eq(rd(&r, TN(0, 8)), acc);
+    /* VAL_SET is clear: these set the period (0x1000) and not the
+     * accumulator, whichever half comes first. */
+    wr32(&r, TN(0, hi_first ? 0xC : 8), hi_first ? 0 : 0x1000);
+    wr32(&r, TN(0, hi_first ? 8 : 0xC), hi_first ? 0x1000 : 0);
+    ck_assert_uint_eq(rd(&r, TN(0, 8)), acc);
+    enable(&r);
+    at_tick(&r, acc - 0xFFFFFF00ull - 1);
+    ck_assert_uint_eq(r.s16.rises, 0);
+    at_tick(&r, acc - 0xFFFFFF00ull);
+    ck_assert_uint_eq(r.s16.rises, 1);
+    ck_assert_uint_eq(rd(&r, TN(0, 8)), acc + 0x1000);
+    at_tick(&r, acc - 0xFFFFFF00ull + 0x1000);
+    ck_assert_uint_eq(r.s16.rises, 2);
+    rig_fini(&r);
+}
+
+START_TEST(val_set_low_then_high) { val_set_halves(false, false); }
+END_TEST
+START_TEST(val_set_high_then_low) { val_set_halves(true, false); }
+END_TEST
+START_TEST(val_set_again_between_halves)
+{
+    val_set_halves(false, true);
+    val_set_halves(true, true);
+}
+END_TEST
+
+/* A save between the two halves keeps the half already written: after a
+ * load, the second half completes the accumulator and clears VAL_SET. */
+START_TEST(val_set_save_between_halves)
+{
+    struct rig a, b;
+    rig_init(&a);
+    rig_init(&b);
+    wr(&a, TN(0, 0), ROUTE(16) | CONF_ENB | CONF_PERIODIC | CONF_VAL_SET);
+    wr32(&a, TN(0, 0xC), 0x1);
+    ck_assert_int_eq(test_roundtrip(a.hpet, b.hpet, save, load), 0);
+    ck_assert_uint_eq(rd(&b, TN(0, 0)) & CONF_VAL_SET, CONF_VAL_SET);
+    wr32(&b, TN(0, 8), 0x80);
+    ck_assert_uint_eq(rd(&b, TN(0, 0)) & CONF_VAL_SET, 0);
+    ck_assert_uint_eq(rd(&b, TN(0, 8)), 0x100000080ull);
+    ck_assert_uint_eq(test_truncations_loaded(a.hpet, b.hpet, save, load), 0);
+    rig_fini(&a);
+    rig_fini(&b);
 }
 END_TEST
 
@@ -358,9 +429,6 @@ START_TEST(tiny_period)
 }
 END_TEST
 
-static int save(const void *m, struct vmp_state_writer *w) { return vmp_hpet_save(m, w); }
-static int load(void *m, struct vmp_state_reader *r) { return vmp_hpet_load(m, r); }
-
 START_TEST(save_load)
 {
     struct rig a, b;
@@ -393,6 +461,10 @@ Suite *hpet_suite(void)
     tcase_add_test(tc, main_counter);
     tcase_add_test(tc, one_shot_edge);
     tcase_add_test(tc, periodic);
+    tcase_add_test(tc, val_set_low_then_high);
+    tcase_add_test(tc, val_set_high_then_low);
+    tcase_add_test(tc, val_set_again_between_halves);
+    tcase_add_test(tc, val_set_save_between_halves);
     tcase_add_test(tc, mode32_wrap);
     tcase_add_test(tc, counter64_wrap);
     tcase_add_test(tc, legacy_replacement);
