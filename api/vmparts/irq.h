@@ -40,6 +40,8 @@ struct vmp_pic;
 /* intr: the master's INT output (NULL = unconnected; an embedder without
  * LAPICs can also poll vmp_pic_intr()). env->log is optional. */
 struct vmp_pic *vmp_pic_create(const struct vmp_env *env, struct vmp_irq *intr);
+/* A PIC given to vmp_apic_bus_set_extint must be destroyed after the
+ * LAPICs on that bus, or detached first (see there). */
 void vmp_pic_destroy(struct vmp_pic *pic);
 /* Power-on state: both chips uninitialised, all edge, ELCR 0. */
 void vmp_pic_reset(struct vmp_pic *pic);
@@ -125,7 +127,15 @@ int vmp_apic_bus_add_eoi_listener(struct vmp_apic_bus *bus,
                                   void *opaque);
 /* Removes every listener registered with this opaque. */
 void vmp_apic_bus_remove_eoi_listener(struct vmp_apic_bus *bus, void *opaque);
-/* The ExtINT source (the PIC): ack returns the vector of an INTA cycle. */
+/* The ExtINT source (the PIC): ack returns the vector of an INTA cycle.
+ * The bus keeps ack and opaque (no copy, no reference count) and calls
+ * them from vmp_lapic_ack() of any of its LAPICs that accepted an ExtINT
+ * (LINT0 in virtual-wire mode, or an IOAPIC entry with delivery mode
+ * ExtINT). So opaque must stay alive while a LAPIC on the bus can still
+ * be acknowledged: destroy the LAPICs before the PIC, or detach the PIC
+ * first with vmp_apic_bus_set_extint(bus, NULL, NULL), after which an
+ * ExtINT acknowledge returns -ENOENT. The order of the PIC and the bus
+ * themselves does not matter once the LAPICs are gone. */
 void vmp_apic_bus_set_extint(struct vmp_apic_bus *bus, int (*ack)(void *opaque),
                              void *opaque);
 /* IRQ-line sink for the LINT pins of every LAPIC on the bus (pin 0 =

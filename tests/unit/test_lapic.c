@@ -487,6 +487,35 @@ START_TEST(lint_pins)
 }
 END_TEST
 
+/* irq.h lifetime rule: the bus calls the ExtINT source from vmp_lapic_ack
+ * (§11.5.1 ExtINT: the vector comes from the 8259A). After
+ * vmp_apic_bus_set_extint(bus, NULL, NULL) the PIC can be destroyed while
+ * the LAPIC lives on: an ExtINT still asserted on LINT0 is acknowledged
+ * with -ENOENT instead of calling into the freed PIC (ASan would catch
+ * that in the SANITIZE=1 build). */
+START_TEST(extint_detach)
+{
+    struct tb b;
+    tb_init(&b, 1, false, NULL);
+    tb_enable(&b);
+    struct vmp_irq_line *intr = vmp_irq_line_create("intr");
+    struct vmp_pic *pic = vmp_pic_create(NULL, vmp_irq_line_source(intr));
+    vmp_irq_line_add_sink(intr, vmp_apic_bus_set_lint, b.bus, 0);
+    vmp_apic_bus_set_extint(b.bus, vmp_pic_extint_ack, pic);
+    static const uint8_t init[] = { 0x11, 0x08, 0x04, 0x01 };
+    for (unsigned i = 0; i < 4; i++)
+        vmp_pic_master_io_ops.write(pic, i ? 1 : 0, init[i], 1);
+    tb_wr(&b, 0, 0x350, 0x700); /* LINT0 unmasked, ExtINT */
+    vmp_pic_set_irq(pic, 1, true);
+    ck_assert(vmp_lapic_has_interrupt(b.cpu[0], TB_IF)); /* INTR high on LINT0 */
+    vmp_apic_bus_set_extint(b.bus, NULL, NULL);
+    vmp_pic_destroy(pic);
+    ck_assert_int_eq(vmp_lapic_ack(b.cpu[0]), -ENOENT);
+    vmp_irq_line_destroy(intr);
+    tb_free(&b);
+}
+END_TEST
+
 START_TEST(x2apic_registers)
 {
     /* §11.12: x2APIC mode through IA32_APIC_BASE.EXTD, MSR access 0x800+,
@@ -782,6 +811,7 @@ Suite *lapic_suite(void)
     tcase_add_test(tc, logical_destinations);
     tcase_add_test(tc, x2apic_logical);
     tcase_add_test(tc, msi_decode);
+    tcase_add_test(tc, extint_detach);
     tcase_add_test(tc, save_load);
     suite_add_tcase(s, tc);
     return s;
