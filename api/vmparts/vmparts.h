@@ -15,6 +15,9 @@
 #include <vmparts/serial.h>
 #include <vmparts/misc.h>
 
+/* input: i8042 keyboard controller, PS/2 keyboard and mouse (input.h) */
+#include <vmparts/input.h>
+
 /* PCI (pci.h) */
 #include <vmparts/pci.h>
 
