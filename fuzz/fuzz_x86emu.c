@@ -9,7 +9,12 @@
  *               2 long mode, 3 raw struct vmp_x86_cpu follows);
  *               bits 2-7: number of steps - 1
  *   template 3: sizeof(struct vmp_x86_cpu) bytes of raw state
- *   else:       17 x 8 bytes: RAX..R15, RFLAGS (as far as present)
+ *   else:       17 x 8 bytes: RAX..R15, RFLAGS (as far as present);
+ *               RFLAGS bit 63 set: an x87 block follows (1 control byte:
+ *               bit 0 CR0.NE, 1 MP, 2 EM, 3 TS, 4 CR4.OSFXSR, 5
+ *               OSXMMEXCPT; FCW, FSW, FTW, FOP, then ST registers R0-R7
+ *               as 8-byte significand + 2-byte sign/exponent);
+ *               RFLAGS bit 62 set: an SSE block follows (MXCSR, XMM0-15)
  *   rest:       the callback stream. Each read_phys/write_phys/io/msr
  *               callback first takes a control byte: 0-7 fail, 8 retry,
  *               anything else succeeds (reads then take their data). */
@@ -152,6 +157,46 @@ static void seg(struct vmp_segment *s, uint16_t sel, uint32_t limit, uint8_t typ
     s->l = l;
 }
 
+static size_t take_bytes(void *dst, size_t n, const uint8_t **data, size_t *size)
+{
+    if (n > *size)
+        n = *size;
+    memcpy(dst, *data, n);
+    *data += n;
+    *size -= n;
+    return n;
+}
+
+/* FPU state from the input, so the x87 paths (stack faults, pending
+ * exceptions and #MF, #NM, every class of operand) are reachable */
+static void take_x87(struct vmp_x86_cpu *cpu, const uint8_t **data, size_t *size)
+{
+    uint8_t b[1 + 2 + 2 + 1 + 2 + 80];
+    memset(b, 0, sizeof(b));
+    take_bytes(b, sizeof(b), data, size);
+    cpu->cr0 |= (b[0] & 1 ? VMP_CR0_NE : 0) | (b[0] & 2 ? VMP_CR0_MP : 0) |
+                (b[0] & 4 ? VMP_CR0_EM : 0) | (b[0] & 8 ? VMP_CR0_TS : 0);
+    cpu->cr4 |= (b[0] & 16 ? VMP_CR4_OSFXSR : 0) | (b[0] & 32 ? VMP_CR4_OSXMMEXCPT : 0);
+    struct vmp_x86_fpu *f = &cpu->fpu;
+    memcpy(&f->fcw, b + 1, 2);
+    memcpy(&f->fsw, b + 3, 2);
+    f->ftw = b[5];
+    memcpy(&f->fop, b + 6, 2);
+    f->fop &= 0x7ff;
+    for (unsigned i = 0; i < 8; i++) {
+        memcpy(&f->st[i].mant, b + 8 + 10 * i, 8);
+        memcpy(&f->st[i].sexp, b + 16 + 10 * i, 2);
+    }
+}
+
+static void take_sse(struct vmp_x86_cpu *cpu, const uint8_t **data, size_t *size)
+{
+    uint32_t mxcsr = 0x1f80;
+    take_bytes(&mxcsr, 4, data, size);
+    cpu->fpu.mxcsr = mxcsr & VMP_X86_MXCSR_MASK;
+    take_bytes(cpu->fpu.xmm, sizeof(cpu->fpu.xmm), data, size);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -196,6 +241,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size -= n;
         memcpy(cpu.gpr, regs, sizeof(cpu.gpr));
         cpu.rflags = (regs[16] & 0x3f7fd7) | 2;
+        if (regs[16] >> 63)
+            take_x87(&cpu, &data, &size);
+        if ((regs[16] >> 62) & 1)
+            take_sse(&cpu, &data, &size);
         if (tmpl != 1)
             cpu.rflags &= ~(uint64_t)VMP_FLAG_VM;
     }

@@ -737,6 +737,39 @@ START_TEST(test_transcendental)
 }
 END_TEST
 
+/* 64-bit mode: RIP-relative and REX-extended memory operands, FIP/FDP as
+ * 64-bit offsets (Vol. 1 §8.1.8), their FXSAVE64 image (Vol. 1 §10.5.1,
+ * Table 10-2), and FNSTENV keeping the 28-byte layout with the low 32
+ * bits. */
+START_TEST(test_long_mode)
+{
+    struct xenv *e = xenv_new();
+    xenv_long64(e, 0x1000);
+    OK(e, 0xdb, 0xe3);
+    put64(e, 0x1108, 0x4000000000000000ull);          /* 2.0 */
+    OK(e, 0xdd, 0x05, 0x00, 0x01, 0x00, 0x00);        /* fld qword [rip+0x100] */
+    check_st(e, 0, TWO);
+    ck_assert_uint_eq(FPU.fdp, 0x1108);
+    ck_assert_uint_eq(FPU.fip, 0x1002);
+    e->cpu.gpr[VMP_R8] = 0x2000;
+    put32(e, 0x2000, 0x3f800000);                     /* 1.0f */
+    OK(e, 0x41, 0xd8, 0x00);                          /* fadd dword [r8] */
+    check_st(e, 0, THREE);
+    ck_assert_uint_eq(FPU.fip, 0x1008);               /* the REX prefix */
+    ck_assert_uint_eq(FPU.fop, 0x000);                /* D8 00 */
+    ck_assert_uint_eq(FPU.fdp, 0x2000);
+    FPU.fip = 0x123456789aull;                        /* as if code ran there */
+    OK(e, 0x48, 0x0f, 0xae, 0x04, 0x25, 0x00, 0x30, 0x00, 0x00); /* fxsave64 [0x3000] */
+    ck_assert_uint_eq(xenv_get(e, 0x3008, 8), 0x123456789aull);
+    ck_assert_uint_eq(xenv_get(e, 0x3010, 8), 0x2000);
+    ck_assert_uint_eq(xenv_get(e, 0x3004, 1), 0x80); /* abridged tag: R7 */
+    OK(e, 0xd9, 0x34, 0x25, 0x00, 0x31, 0x00, 0x00);  /* fnstenv [0x3100] */
+    ck_assert_uint_eq(xenv_get(e, 0x310c, 4), 0x3456789a);
+    ck_assert_uint_eq(xenv_get(e, 0x3114, 4), 0x2000);
+    xenv_free(e);
+}
+END_TEST
+
 Suite *x87_suite(void)
 {
     Suite *s = suite_create("x87");
@@ -747,6 +780,7 @@ Suite *x87_suite(void)
     tcase_add_test(tc, test_env_layouts);
     tcase_add_test(tc, test_save_restore);
     tcase_add_test(tc, test_pointers);
+    tcase_add_test(tc, test_long_mode);
     suite_add_tcase(s, tc);
     tc = tcase_create("data");
     tcase_add_test(tc, test_loads);
