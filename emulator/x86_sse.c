@@ -26,7 +26,7 @@ uint64_t sse_mm_get(const struct sse *s, unsigned i)
     return s->c->cpu->fpu.st[i & 7].mant;
 }
 
-/* A write to MMi sets the exponent and sign of R(i) to all ones (SDM
+/* A write to MMi sets bits 64-79 of R(i) to all ones (SDM Vol. 3A §12.2,
  * Vol. 1 §9.5.1), so x87 code sees a NaN there. */
 void sse_mm_set(struct sse *s, unsigned i, uint64_t v)
 {
@@ -40,9 +40,9 @@ void sse_mm_set(struct sse *s, unsigned i, uint64_t v)
 int sse_mmx_check(struct sse *s)
 {
     TRY(x86_fpu_check(s->c, X86_FPU_MMX));
-    /* SDM Vol. 2, every MMX instruction: "#MF If there is a pending FPU
-     * exception" (FSW.ES, Vol. 1 §8.1.3.1); the x87 state is not touched
-     * before it is handled (Vol. 1 §9.6.1 note on the transition). */
+    /* A pending x87 exception (FSW.ES) is reported as #MF before the MMX
+     * instruction runs, with the x87 state untouched (SDM Vol. 3A §12.5.1;
+     * Vol. 2 lists "#MF If there is a pending FPU exception" for each). */
     if (s->c->cpu->fpu.fsw & 0x80)
         return x86_raise(s->c, VMP_X86_MF, 0, 0);
     return 0;
@@ -516,6 +516,9 @@ static int emms(struct sse *s)
     if (s->pfx != 0)
         return x86_ud(s->c);
     TRY(sse_mmx_check(s));
+    /* like every MMX instruction it also sets TOP = 0 (SDM Vol. 3A §12.2,
+     * Table 12-2; checked against hardware) */
+    s->c->cpu->fpu.fsw &= (uint16_t)~0x3800u;
     s->c->cpu->fpu.ftw = 0;
     return 0;
 }
@@ -617,7 +620,7 @@ int x86_exec_sse(struct x86_ctx *c)
     int rc = dispatch(&s);
     if (rc == 0 && s.mmx_done) {
         /* an MMX instruction (not EMMS): TOP = 0 and every tag valid (SDM
-         * Vol. 1 §9.5.1, Table 9-2) */
+         * Vol. 3A §12.2, Table 12-2) */
         c->cpu->fpu.fsw &= (uint16_t)~0x3800u;
         c->cpu->fpu.ftw = 0xff;
     }

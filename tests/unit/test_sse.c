@@ -87,8 +87,7 @@ START_TEST(test_sse_availability)
 END_TEST
 
 /* An MMX instruction with FSW.ES set raises #MF before touching anything
- * (SDM Vol. 2 MMX exception lists "#MF If there is a pending FPU
- * exception"); SSE instructions on XMM registers do not. */
+ * (SDM Vol. 3A §12.5.1); SSE instructions on XMM registers do not. */
 START_TEST(test_sse_mmx_pending_mf)
 {
     struct xenv *e = sse_env();
@@ -105,9 +104,10 @@ START_TEST(test_sse_mmx_pending_mf)
 }
 END_TEST
 
-/* SDM Vol. 1 §9.5.1, Table 9-2: MMX instructions set TOP = 0 and all tags
- * valid; a write to MMi sets R(i)'s exponent and sign to all ones; EMMS
- * empties every tag. A faulting MMX instruction changes none of this. */
+/* SDM Vol. 3A §12.2, Table 12-2: MMX instructions set TOP = 0 and all
+ * tags valid; a write to MMi sets bits 64-79 of R(i) to all ones; EMMS
+ * empties every tag (and sets TOP = 0 too, as hardware does). A faulting
+ * MMX instruction changes none of this. */
 START_TEST(test_sse_mmx_state)
 {
     struct xenv *e = sse_env();
@@ -130,8 +130,10 @@ START_TEST(test_sse_mmx_state)
     ck_assert_uint_eq(xenv_get(e, DATA, 8), 0x1112131415161718ull);
     ck_assert_uint_eq(e->cpu.fpu.ftw, 0xff);
     ck_assert_uint_eq(e->cpu.fpu.fsw, 0);
+    e->cpu.fpu.fsw = 5u << 11 | 0x41;
     ck_assert_int_eq(RUN(e, 0x0f, 0x77), VMP_X86_OK); /* emms */
     ck_assert_uint_eq(e->cpu.fpu.ftw, 0);
+    ck_assert_uint_eq(e->cpu.fpu.fsw, 0x41);
     /* #PF on the memory operand: no transition, no register change */
     e->cpu.fpu.fsw = 4u << 11;
     e->cpu.gpr[VMP_RSI] = 0x10000000; /* not mapped */
