@@ -22,6 +22,10 @@
 
 struct gen;
 
+#define GEN_IMG_FXSAVE 1 /* 512-byte FXSAVE/FXSAVE64 image */
+#define GEN_IMG_ENV 2    /* 28-byte FNSTENV image (32-bit format) */
+#define GEN_IMG_SAVE 3   /* 108-byte FNSAVE image: the environment first */
+
 /* One instruction family: what the per-family counts and the skip list
  * name. */
 struct gen_family {
@@ -31,6 +35,8 @@ struct gen_family {
     const char *feature; /* CPU feature it needs, or NULL */
     unsigned skip;       /* set from the skip list */
     unsigned available;  /* the CPU has the feature */
+    unsigned pvm_gp_ud;  /* a #GP(0) of its instructions comes back as #UD
+                            under PVM (docs/emulator-diff.md) */
 };
 
 struct gen {
@@ -45,16 +51,34 @@ struct gen {
     uint8_t unit_family[GEN_MAX_UNITS];
     unsigned undef;                     /* undefined flags now */
     int fault;                          /* the last unit is meant to fault */
+    int uses_fp;                        /* a unit of an x87/MMX/SSE family */
+    int fp_may_fault;                   /* unmasked FP exceptions: #MF/#XM may end it */
+    /* x87 state images the stream stores (FXSAVE, FNSTENV, FNSAVE): the
+     * comparison leaves out fields the host does not store reliably */
+    struct {
+        uint32_t addr;
+        uint8_t kind; /* GEN_IMG_* */
+    } img[16];
+    unsigned nimg;
+    /* bytes of data0 an earlier unit prepared (an operand value, a state
+     * image), which later units' preparations leave alone: bit i of
+     * prep[i / 8] is data byte i */
+    uint8_t prep[G_DATA_SIZE / 8];
     /* initial state */
     uint64_t gpr0[VMP_NR_GPRS];
     uint64_t rflags0;
     uint8_t data0[G_DATA_SIZE];
+    struct diff_fp fp0; /* x87/MMX/SSE state (gen_fp.c) */
     /* what the generator knows while emitting */
     uint64_t val[VMP_NR_GPRS];
     uint32_t known;      /* bit n: val[n] is the register's value */
     unsigned df;         /* DF, always known */
     unsigned cur_family;
     unsigned in_skip;    /* emitting the instruction a Jcc may skip */
+    /* x87 stack as the generator expects it (gen_fp.c): TOP and the
+     * abridged tags (bit i: physical register i not empty); the values
+     * themselves are not tracked */
+    unsigned fp_top, fp_tags;
     int overflow;        /* ran out of code space */
 };
 

@@ -24,6 +24,7 @@ struct diff_kvm {
     int sync_regs;  /* KVM_CAP_SYNC_REGS: registers travel in kvm_run */
     int sregs_dirty; /* an exception left the vCPU at CPL 0 */
     struct kvm_sregs sregs;
+    struct kvm_xsave xsave; /* the vCPU's XSAVE image, reused for each run */
 };
 
 static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
@@ -232,6 +233,12 @@ struct diff_kvm *diff_kvm_open(char *why, size_t n)
     memset(k->sregs.interrupt_bitmap, 0, sizeof k->sregs.interrupt_bitmap);
     if (ioctl(k->cpu_fd, KVM_SET_SREGS, &k->sregs) < 0)
         return fail(k, why, n, "KVM_SET_SREGS (64-bit CPL 3)");
+    if (ioctl(k->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE) <= 0) {
+        errno = ENOTSUP;
+        return fail(k, why, n, "KVM_CAP_XSAVE");
+    }
+    if (ioctl(k->cpu_fd, KVM_GET_XSAVE, &k->xsave) < 0)
+        return fail(k, why, n, "KVM_GET_XSAVE");
     k->sync_regs = ioctl(k->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) > 0 &&
                    getenv("DIFF_NO_SYNC_REGS") == NULL;
     return k;
@@ -277,6 +284,52 @@ static void from_kvm(struct diff_state *s, const struct kvm_regs *r)
     s->rflags = r->rflags;
 }
 
+/* The x87/SSE state travels as an XSAVE image (KVM_SET/GET_XSAVE), not
+ * struct kvm_fpu: KVM_SET_FPU and KVM_GET_FPU leave MXCSR out, and
+ * KVM_SET_FPU does not set XSTATE_BV, so a vCPU whose x87 or SSE state was
+ * in its init configuration comes back with that state re-initialized by
+ * XRSTOR (measured here). The image's first 512 bytes are the FXSAVE64
+ * layout (SDM Vol. 1 Table 10-2), XSTATE_BV is at byte 512 (Vol. 1
+ * §13.4.2); a feature missing from XSTATE_BV reads back as its init
+ * state (the kernel fills it in). */
+enum {
+    FX_FCW = 0, FX_FSW = 2, FX_FTW = 4, FX_FOP = 6, FX_FIP = 8, FX_FDP = 16,
+    FX_MXCSR = 24, FX_ST = 32, FX_XMM = 160, XS_BV = 512,
+};
+
+static void fp_to_xsave(uint8_t *x, const struct diff_fp *f)
+{
+    memcpy(x + FX_FCW, &f->fcw, 2);
+    memcpy(x + FX_FSW, &f->fsw, 2);
+    x[FX_FTW] = f->ftw;
+    x[FX_FTW + 1] = 0;
+    memcpy(x + FX_FOP, &f->fop, 2);
+    memcpy(x + FX_FIP, &f->fip, 8);
+    memcpy(x + FX_FDP, &f->fdp, 8);
+    memcpy(x + FX_MXCSR, &f->mxcsr, 4);
+    for (unsigned i = 0; i < 8; i++) {
+        memcpy(x + FX_ST + 16 * i, f->st[i], 10);
+        memset(x + FX_ST + 16 * i + 10, 0, 6);
+    }
+    memcpy(x + FX_XMM, f->xmm, sizeof f->xmm);
+    x[XS_BV] |= 3; /* x87 and SSE state present */
+}
+
+static void fp_from_xsave(struct diff_fp *f, const uint8_t *x)
+{
+    memset(f, 0, sizeof *f);
+    memcpy(&f->fcw, x + FX_FCW, 2);
+    memcpy(&f->fsw, x + FX_FSW, 2);
+    f->ftw = x[FX_FTW];
+    memcpy(&f->fop, x + FX_FOP, 2);
+    memcpy(&f->fip, x + FX_FIP, 8);
+    memcpy(&f->fdp, x + FX_FDP, 8);
+    memcpy(&f->mxcsr, x + FX_MXCSR, 4);
+    for (unsigned i = 0; i < 8; i++)
+        memcpy(f->st[i], x + FX_ST + 16 * i, 10);
+    memcpy(f->xmm, x + FX_XMM, sizeof f->xmm);
+}
+
 static int exc_has_error(int v)
 {
     return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30;
@@ -302,6 +355,12 @@ int diff_kvm_run(struct diff_kvm *k, const struct diff_state *in, struct diff_st
             return -1;
         }
         k->sregs_dirty = 0;
+    }
+    if (in->fp_valid)
+        fp_to_xsave((uint8_t *)k->xsave.region, &in->fp);
+    if (in->fp_valid && ioctl(k->cpu_fd, KVM_SET_XSAVE, &k->xsave) < 0) {
+        snprintf(why, n, "KVM_SET_XSAVE: %s", strerror(errno));
+        return -1;
     }
     if (k->sync_regs) {
         to_kvm(&run->s.regs.regs, in);
@@ -333,6 +392,14 @@ int diff_kvm_run(struct diff_kvm *k, const struct diff_state *in, struct diff_st
         return -1;
     }
     from_kvm(out, &r);
+    out->fp_valid = in->fp_valid;
+    if (in->fp_valid) {
+        if (ioctl(k->cpu_fd, KVM_GET_XSAVE, &k->xsave) < 0) {
+            snprintf(why, n, "KVM_GET_XSAVE: %s", strerror(errno));
+            return -1;
+        }
+        fp_from_xsave(&out->fp, (const uint8_t *)k->xsave.region);
+    }
     out->vector = -1;
     out->error_code = 0;
     out->cr2 = 0;

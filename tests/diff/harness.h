@@ -42,12 +42,27 @@
 #define FS_BASE 0x20000ull
 #define GS_BASE 0x21000ull
 
+/* x87/MMX/SSE state, laid out like KVM's struct kvm_fpu (an FXSAVE image):
+ * st[] in stack order (ST(0) first), ftw abridged with bit i = PHYSICAL
+ * register i not empty (SDM Vol. 1 §10.5.1, Table 10-2). */
+struct diff_fp {
+    uint16_t fcw, fsw;
+    uint8_t ftw;
+    uint16_t fop;
+    uint64_t fip, fdp;
+    uint32_t mxcsr;
+    uint8_t st[8][10];   /* 64-bit significand, then sign + exponent */
+    uint64_t xmm[16][2]; /* low quadword first */
+};
+
 struct diff_state {
     uint64_t gpr[VMP_NR_GPRS];
     uint64_t rip, rflags;
     int vector;          /* -1: the stream ended at its final store */
     uint32_t error_code; /* with vector >= 0, where the CPU pushes one */
     uint64_t cr2;        /* with vector 14 */
+    int fp_valid;        /* in: load fp before the run and read it back */
+    struct diff_fp fp;
 };
 
 struct diff_kvm;
@@ -64,7 +79,7 @@ struct diff_kvm *diff_kvm_open(char *why, size_t whylen);
 void diff_kvm_close(struct diff_kvm *k);
 uint8_t *diff_kvm_ram(struct diff_kvm *k);
 
-/* Run from in->gpr/rip/rflags until the stream's final store or an
+/* Run from in->gpr/rip/rflags (and in->fp when in->fp_valid) until the stream's final store or an
  * exception. Returns 0, or -1 on an unexpected exit (message in why). */
 int diff_kvm_run(struct diff_kvm *k, const struct diff_state *in, struct diff_state *out,
                  char *why, size_t whylen);
