@@ -14,7 +14,7 @@ static void console_tx(void *opaque, uint8_t byte)
         pc->cfg.hooks.console_out(pc->cfg.hooks.opaque, byte);
 }
 
-static void console_flush(struct vmp_pc *pc)
+void vmp_pc_console_flush(struct vmp_pc *pc)
 {
     while (pc->rx_pos < pc->rx_len) {
         size_t n = vmp_uart_receive(pc->com1, pc->rx_buf + pc->rx_pos, pc->rx_len - pc->rx_pos);
@@ -25,7 +25,7 @@ static void console_flush(struct vmp_pc *pc)
 }
 
 /* The UART can take input again (its FIFO drained). */
-static void console_rx_ready(void *opaque) { console_flush(opaque); }
+static void console_rx_ready(void *opaque) { vmp_pc_console_flush(opaque); }
 
 size_t vmp_pc_console_input(struct vmp_pc *pc, const uint8_t *buf, size_t len)
 {
@@ -36,7 +36,7 @@ size_t vmp_pc_console_input(struct vmp_pc *pc, const uint8_t *buf, size_t len)
         len = room;
     memcpy(pc->rx_buf + pc->rx_len, buf, len);
     pc->rx_len += (uint32_t)len;
-    console_flush(pc);
+    vmp_pc_console_flush(pc);
     return len;
 }
 

@@ -71,6 +71,8 @@ int vmp_pc_create_pci(struct vmp_pc *pc);
 /* pc_console.c */
 int vmp_pc_create_console(struct vmp_pc *pc);
 void vmp_pc_console_reset(struct vmp_pc *pc);
+/* Feed buffered host input to the UART while it takes it. */
+void vmp_pc_console_flush(struct vmp_pc *pc);
 /* pc_ram.c */
 void vmp_pc_cmos_memory(struct vmp_pc *pc);
 

@@ -107,8 +107,8 @@ static int load_all(struct vmp_pc *pc, struct vmp_state_reader *r, struct pc_fie
     if (f->rx_len > VMP_PC_CONSOLE_BUF)
         f->rx_len = 0; /* the reader failed already; keep the copy in bounds */
     vmp_state_get_bytes(r, f->rx_buf, f->rx_len);
-    f->dbg_len = vmp_state_get_u32_max(r, VMP_PC_DEBUG_LINE_MAX - 1);
-    if (f->dbg_len >= VMP_PC_DEBUG_LINE_MAX)
+    f->dbg_len = vmp_state_get_u32_max(r, VMP_PC_DEBUG_LINE_MAX);
+    if (f->dbg_len > VMP_PC_DEBUG_LINE_MAX)
         f->dbg_len = 0;
     vmp_state_get_bytes(r, f->dbg_line, f->dbg_len);
     err = vmp_state_reader_status(r);
@@ -150,6 +150,10 @@ int vmp_pc_load(struct vmp_pc *pc, struct vmp_state_reader *r)
     pc->dbg_len = f.dbg_len;
     pc->hpet_legacy = vmp_hpet_legacy_mode(pc->hpet);
     vmp_pc_sync_legacy_gate(pc);
+    /* Buffered input waits for the UART's rx_ready (saved as its
+     * rx_blocked); a stream where the UART was not waiting would leave
+     * the bytes stuck, so offer them now (a consistent state refuses). */
+    vmp_pc_console_flush(pc);
     return err;
 }
 

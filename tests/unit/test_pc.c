@@ -461,6 +461,27 @@ static void save_bytes(struct vmp_pc *pc, struct vmp_state_writer *w)
     ck_assert_int_eq(vmp_pc_save(pc, w), 0);
 }
 
+/* The debug console passes lines of at most VMP_PC_DEBUG_LINE_MAX bytes;
+ * a part line survives save/load. */
+START_TEST(debug_console_lines)
+{
+    struct rig a, b;
+    rig_init(&a);
+    rig_init(&b);
+    for (unsigned i = 0; i < VMP_PC_DEBUG_LINE_MAX * 2; i++)
+        outb(&a, 0xE9, (uint8_t)('a' + i % 26));
+    ck_assert_uint_eq(a.h.lines, 1);
+    ck_assert_uint_eq(strlen(a.h.line), VMP_PC_DEBUG_LINE_MAX);
+    ck_assert_int_eq(test_roundtrip(a.pc, b.pc, pc_save_any, pc_load_any), 0);
+    outb(&b, 0xE9, '\n');
+    ck_assert_uint_eq(b.h.lines, 1);
+    ck_assert_uint_eq(strlen(b.h.line), VMP_PC_DEBUG_LINE_MAX);
+    ck_assert_uint_eq((uint8_t)b.h.line[0], 'a' + VMP_PC_DEBUG_LINE_MAX % 26);
+    rig_free(&a);
+    rig_free(&b);
+}
+END_TEST
+
 /* The busy board's state loaded into a fresh board (on its own clock at
  * the same time) gives the same state back and the same behaviour from
  * then on. */
@@ -605,6 +626,7 @@ Suite *pc_suite(void)
     tcase_add_test(tc, isa_routing);
     tcase_add_test(tc, hpet_legacy_gate);
     tcase_add_test(tc, pci_host_decode);
+    tcase_add_test(tc, debug_console_lines);
     tcase_add_test(tc, save_load_busy);
     tcase_add_test(tc, reset_equivalence);
     tcase_add_test(tc, truncated_state);
