@@ -20,45 +20,63 @@
 enum { IMG_FCW = 0, IMG_FSW = 4, IMG_FTW = 8, IMG_ST = 28, IMG_LEN = 108 };
 
 /* The stub table: 512 register forms (escape * 64 + ModRM - 0xC0), then 64
- * memory forms (escape * 8 + ModRM.reg, operand [RDI]); each entry is the
- * two-byte instruction and "jmp *%rcx" back. */
+ * memory forms (escape * 8 + ModRM.reg, operand [RDI]); each 8-byte entry
+ * is ENDBR64 (a NOP without CET; a valid target should indirect-branch
+ * tracking ever be enforced), the two-byte instruction and "jmp *%rcx"
+ * back to the ENDBR64 after the table. */
 __attribute__((noinline)) static void host_exec(uint8_t img[IMG_LEN], uint8_t buf[16],
                                                 uint64_t idx, uint64_t *rflags)
 {
-    uint8_t host[IMG_LEN];
-    uint64_t fl = *rflags;
+    /* The host's x87 stack is empty here (the ABI wants it empty at every
+     * call), so its environment is all there is to keep: FCW, and FSW when
+     * it holds anything (else the FNINIT that FNSAVE does leaves FSW as it
+     * was, and FLDCW is enough; FNSTENV/FLDENV cost ~350 cycles). */
+    uint8_t host[28];
+    uint16_t hcw, hsw;
+    __asm__ volatile("fnstcw %0\n\tfnstsw %1" : "=m"(hcw), "=m"(hsw));
+    uint64_t slow = hsw != 0, fl = *rflags;
     __asm__ volatile(
-        "fnsave %[host]\n\t"
+        "test %[slow], %[slow]\n\t"
+        "jz 4f\n\t"
+        "fnstenv %[host]\n"
+        "4:\n\t"
         "frstor %[img]\n\t"
         "lea -128(%%rsp), %%rsp\n\t" /* stay clear of the red zone */
         "push %[fl]\n\t"
         "popfq\n\t"
         "lea 128(%%rsp), %%rsp\n\t"
         "lea 3f(%%rip), %%rax\n\t"
-        "lea (%%rax,%[idx],4), %%rax\n\t"
+        "lea (%%rax,%[idx],8), %%rax\n\t"
         "lea 2f(%%rip), %%rcx\n\t"
         "jmp *%%rax\n"
         "3:\n\t"
         ".set .Lvmp_x87_i, 0\n\t"
         ".rept 512\n\t"
-        ".byte 0xd8 + (.Lvmp_x87_i >> 6), 0xc0 + (.Lvmp_x87_i & 63), 0xff, 0xe1\n\t"
+        ".byte 0xf3, 0x0f, 0x1e, 0xfa, 0xd8 + (.Lvmp_x87_i >> 6), 0xc0 + (.Lvmp_x87_i & 63), 0xff, 0xe1\n\t"
         ".set .Lvmp_x87_i, .Lvmp_x87_i + 1\n\t"
         ".endr\n\t"
         ".set .Lvmp_x87_i, 0\n\t"
         ".rept 64\n\t"
-        ".byte 0xd8 + (.Lvmp_x87_i >> 3), ((.Lvmp_x87_i & 7) << 3) | 7, 0xff, 0xe1\n\t"
+        ".byte 0xf3, 0x0f, 0x1e, 0xfa, 0xd8 + (.Lvmp_x87_i >> 3), ((.Lvmp_x87_i & 7) << 3) | 7, 0xff, 0xe1\n\t"
         ".set .Lvmp_x87_i, .Lvmp_x87_i + 1\n\t"
         ".endr\n"
         "2:\n\t"
+        ".byte 0xf3, 0x0f, 0x1e, 0xfa\n\t" /* ENDBR64 */
         "lea -128(%%rsp), %%rsp\n\t"
         "pushfq\n\t"
         "pop %[fl]\n\t"
         "lea 128(%%rsp), %%rsp\n\t"
-        "fnsave %[img]\n\t"
-        "frstor %[host]\n\t"
-        : [img] "+m"(*(uint8_t(*)[IMG_LEN])img), [host] "=m"(host), [fl] "+r"(fl),
+        "fnsave %[img]\n\t" /* also FNINIT: nothing is pending any more */
+        "test %[slow], %[slow]\n\t"
+        "jz 5f\n\t"
+        "fldenv %[host]\n\t"
+        "jmp 6f\n"
+        "5:\n\t"
+        "fldcw %[hcw]\n"
+        "6:\n\t"
+        : [img] "+m"(*(uint8_t(*)[IMG_LEN])img), [host] "+m"(host), [fl] "+r"(fl),
           "+m"(*(uint8_t(*)[16])buf)
-        : [idx] "r"(idx), "D"(buf)
+        : [idx] "r"(idx), "D"(buf), [slow] "r"(slow), [hcw] "m"(hcw)
         : "rax", "rcx", "cc", "memory");
     *rflags = fl;
 }

@@ -281,6 +281,39 @@ START_TEST(test_native_fisttp)
 }
 END_TEST
 
+/* The host's x87 environment survives: its control word (both paths), its
+ * sticky flags, and nothing of an unmasked guest exception stays pending
+ * on the host (a host FWAIT would trap). */
+START_TEST(test_host_state_kept)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    for (unsigned pass = 0; pass < 2; pass++) {
+        uint16_t cw = 0x0e7f, cw2 = 0, sw = 0, sw0 = 0;
+        float third = 1.0f / 3.0f;
+        __asm__ volatile("fninit\n\tfldcw %0" : : "m"(cw));
+        if (pass) /* leave PE set in the host's FSW */
+            __asm__ volatile("flds %0\n\tfld1\n\tfdivp\n\tfstp %%st(0)" : : "m"(third));
+        __asm__ volatile("fnstsw %0" : "=m"(sw0));
+        e->cpu.rip = 0x1000;
+        ck_assert_int_eq(E(0xdb, 0xe3), 0);
+        uint16_t gcw = 0x037b; /* guest: ZE unmasked */
+        xenv_put(e, 0x2200, &gcw, 2);
+        ck_assert_int_eq(E(0xd9, 0x2d, 0x00, 0x22, 0, 0), 0);
+        ck_assert_int_eq(E(0xd9, 0xee), 0);
+        ck_assert_int_eq(E(0xd9, 0xe8), 0);
+        ck_assert_int_eq(E(0xd8, 0xf1), 0); /* 1/0: unmasked ZE in the guest */
+        ck_assert_uint_eq(e->cpu.fpu.fsw & 0x80ff, 0x8084);
+        __asm__ volatile("fnstcw %0\n\tfnstsw %1" : "=m"(cw2), "=m"(sw));
+        ck_assert_uint_eq(cw2, cw);
+        ck_assert_uint_eq(sw, sw0);
+        ck_assert_uint_eq(sw & 0x80, 0);
+        __asm__ volatile("fwait\n\tfninit");
+    }
+    xenv_free(e);
+}
+END_TEST
+
 Suite *x87native_suite(void)
 {
     Suite *s = suite_create("x87native");
@@ -288,6 +321,7 @@ Suite *x87native_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_native_x87);
     tcase_add_test(tc, test_native_fisttp);
+    tcase_add_test(tc, test_host_state_kept);
     suite_add_tcase(s, tc);
     return s;
 }
