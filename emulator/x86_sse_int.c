@@ -253,6 +253,8 @@ void sse_pshuf(unsigned pfx, union v128 *d, const union v128 *s, uint8_t imm)
 unsigned sse_pmovmskb(const union v128 *v, unsigned n)
 {
     unsigned m = 0;
+    if (n > sizeof v->b)
+        n = sizeof v->b; /* 8 (MMX) or 16; also keeps gcc's bounds check quiet */
     for (unsigned i = 0; i < n; i++)
         m |= (unsigned)(v->b[i] >> 7) << i;
     return m;
