@@ -45,20 +45,22 @@ write('keys', b'\x00' + ev(0, 1) + ev(0, 0) + ev(4, 1) + ev(4, 0) + reads(4) +
       ev(3, 1) + ev(5, 1) + ev(2, 1) + ev(6, 1) + ev(7, 1) + ev(7, 0) + reads(4) + SAVE)
 # Mouse: reset, IntelliMouse and Explorer knocks, ID.
 knock = b''.join(aux(0xF3) + aux(r) for r in (200, 100, 80, 200, 200, 80))
-write('mouse_knock', b'\x00' + aux(0xFF) + knock + aux(0xF2) + reads(3) + SAVE)
+write('mouse_knock', b'\x00' + knock + aux(0xF2) + reads(2) + SAVE)
 # Mouse: stream mode packets, buttons, wheel, status.
 write('mouse_stream', b'\x00' + aux(0xE7) + aux(0xF4) + reads(2) + ev(8, 1) + ev(8, 0) +
       ev(9, 1) + ev(10, 1) + ev(9, 0) + reads(8) + aux(0xE9) + reads(4) + SAVE)
 # Remote and wrap modes, status request, resend.
-write('mouse_modes', b'\x00' + aux(0xF0) + ev(8, 1) + aux(0xEB) + reads(5) + aux(0xEE) +
-      aux(0x55) + aux(0xEC) + reads(3) + aux(0xFE) + aux(0xE8) + aux(0x03) + reads(4) + SAVE)
-# Controller commands: ports, output port, A20, write buffers, pulses.
-write('ctrl', b'\x00' + cmd(0xA7) + cmd(0xAD) + cmd(0xA9) + reads(1) + cmd(0xAB) + reads(1) +
-      cmd(0xC0) + reads(1) + cmd(0xD0) + reads(1) + cmd(0xD1) + data(0xDD) + cmd(0xDF) +
-      cmd(0xD2) + data(0x12) + cmd(0xD3) + data(0x34) + reads(2) + cmd(0xA4) + cmd(0xA5) +
-      data(1) + data(0) + cmd(0xAE) + cmd(0xA8) + cmd(0xFF) + cmd(0xFE) + SAVE)
+write('mouse_modes', b'\x00' + aux(0xF0) + ev(8, 1) + aux(0xEB) + reads(3) + aux(0xEE) +
+      aux(0x55) + aux(0xEC) + aux(0xFE) + aux(0xE8) + aux(0x03) + reads(3) + SAVE)
+# Controller commands: tests, ports, output port, A20, write buffers, pulses.
+write('ctrl_tests', b'\x00' + cmd(0xA7) + cmd(0xAD) + cmd(0xA9) + reads(1) + cmd(0xAB) +
+      reads(1) + cmd(0xC0) + reads(1) + cmd(0xD0) + reads(1) + cmd(0xA4) + cmd(0xAE) +
+      cmd(0xA8) + SAVE)
+write('ctrl_outport', b'\x00' + cmd(0xD1) + data(0xDD) + cmd(0xDF) + cmd(0xD2) + data(0x12) +
+      cmd(0xD3) + data(0x34) + reads(2) + cmd(0xA5) + data(1) + data(0) + cmd(0xFF) +
+      cmd(0xFE) + SAVE)
 # No mouse: aux bytes time out.
 write('no_mouse', b'\x01' + aux(0xFF) + reads(2) + cmd(0xA9) + reads(1) + ev(8, 1) + SAVE)
 # Flood: many events and commands without reads.
 write('flood', b'\x00' + aux(0xF4) + (ev(6, 1) + ev(8, 1) + ev(9, 1) + ev(9, 0) +
-      data(0xF2)) * 10 + SAVE + reads(4))
+      data(0xF2)) * 6 + SAVE + reads(2))
