@@ -65,6 +65,7 @@ static int sse_mmx_reg_check(struct sse *s)
 
 int sse_simd_fault(struct sse *s)
 {
+    s->simd_fault = true;
     if (s->c->cpu->cr4 & VMP_CR4_OSXMMEXCPT)
         return x86_raise(s->c, VMP_X86_XM, 0, 0);
     return x86_ud(s->c);

@@ -334,12 +334,27 @@ static int cvt_to_gpr(struct sse *s)
  * CVTPI2PS/CVTPI2PD xmm, mm/m64 and CVT(T)PS2PI / CVT(T)PD2PI mm, xmm/m.
  * Only an MMX register operand makes the MMX transition and takes a
  * pending x87 exception first (SDM Vol. 2 CVTPI2PS). */
+static int cvt_mmx_body(struct sse *s, bool to_mm, bool pd);
+
 static int cvt_mmx(struct sse *s)
 {
     bool to_mm = s->op != 0x2a, pd = s->pfx == 0x66;
+    bool mmx_reg = to_mm || !s->mem;
     TRY(x86_fpu_check(s->c, X86_FPU_SSE));
-    if ((to_mm || !s->mem) && (s->c->cpu->fpu.fsw & 0x80))
+    if (mmx_reg && (s->c->cpu->fpu.fsw & 0x80))
         return x86_raise(s->c, VMP_X86_MF, 0, 0);
+    int rc = cvt_mmx_body(s, to_mm, pd);
+    if (rc == VMP_X86_EXCEPTION && mmx_reg && s->simd_fault) {
+        /* an unmasked SIMD exception comes after the MMX transition (as
+         * the hardware does it: test_sse_native_fp_unmasked) */
+        s->c->cpu->fpu.fsw &= (uint16_t)~0x3800u;
+        s->c->cpu->fpu.ftw = 0xff;
+    }
+    return rc;
+}
+
+static int cvt_mmx_body(struct sse *s, bool to_mm, bool pd)
+{
     union v128 a, d;
     uint64_t g = 0;
     if (!to_mm) {

@@ -42,6 +42,7 @@ struct sse {
     bool rexw;          /* REX.W in 64-bit mode */
     uint8_t imm;
     bool mmx_done;      /* set by a handler: on success, enter MMX state */
+    bool simd_fault;    /* set by sse_simd_fault (#XM or its #UD) */
 };
 
 /* Operand access (x86_sse.c). Reading r/m: an XMM or MMX register, or
