@@ -239,6 +239,8 @@ static uint32_t rand_mxcsr(struct gen *g)
     uint32_t m = 0x1f80;
     if (g->fp_may_fault)
         m &= ~((uint32_t)(rnd(g) & 0x3f) << 7 | 1u << (7 + rn(g, 6)));
+    if (gen_avoid_bugs)
+        m |= 0xC00; /* known bug sse_unmasked_ou_pe: OM and UM stay masked */
     m |= (uint32_t)rn(g, 4) << 13;             /* RC */
     m |= pct(g, 30) ? 0x8000u : 0;             /* FTZ */
     m |= pct(g, 30) ? 0x40u : 0;               /* DAZ */
@@ -771,6 +773,8 @@ void f_fxstate(struct gen *g)
          * (the stack, a string instruction) may have landed on them */
         setup_store(g, t, (uint32_t)cw | (uint32_t)sw << 16, 4);
         setup_store(g, t + 24, mx, 4);
+        setup_store(g, t + 8, fip, 8); /* sign-extended imm32: canonical */
+        setup_store(g, t + 16, fdp, 8);
         g->fp_top = top;
         g->fp_tags = tags;
         if (bad) {
@@ -1088,6 +1092,16 @@ void f_sse_cmp(struct gen *g)
     flags(g, ST_ALL, 0);
 }
 
+/* Known bug mmx_cvt_xm_transition: where #XM may be unmasked, no
+ * CVTPI2PS/CVTPI2PD/CVT(T)PS2PI/CVT(T)PD2PI. */
+static int mmx_cvt_bug(struct gen *g)
+{
+    if (!gen_avoid_bugs || !g->fp_may_fault)
+        return 0;
+    simd(g, 0xF3, 0x5A, rn(g, 16), (int)rn(g, 16), 0, 0, 0, -1); /* cvtss2sd instead */
+    return 1;
+}
+
 /* Conversions between singles, doubles, int32/int64 in XMM, GPRs and MMX. */
 void f_sse_cvt(struct gen *g)
 {
@@ -1139,6 +1153,8 @@ void f_sse_cvt(struct gen *g)
         break;
     }
     case 12: /* cvtpi2ps / cvtpi2pd xmm, mm/m64 */
+        if (mmx_cvt_bug(g))
+            break;
         if (rn(g, 2)) {
             simd(g, 0, 0x2A, a, mem ? -1 : (int)(b & 7), 8, T_INT, 0, -1);
             mmx_state(g); /* SDM Vol. 2A CVTPI2PS: an x87-to-MMX transition */
@@ -1149,6 +1165,8 @@ void f_sse_cvt(struct gen *g)
         }
         break;
     default: /* cvt(t)ps2pi mm, xmm/m64; cvt(t)pd2pi mm, xmm/m128 */
+        if (mmx_cvt_bug(g))
+            break;
         if (rn(g, 2))
             simd(g, 0, (uint8_t)(0x2C + rn(g, 2)), a & 7, mem ? -1 : (int)b, 8, T_PS, 0, -1);
         else

@@ -1,6 +1,6 @@
 # The emulator's differential test (docs/emulator-diff.md): random CPL-3
 # instruction streams on KVM and in the emulator, compared. `make check`
-# runs tests/diff/run.sh (100,000 streams, fixed seed); `make diff-long`
+# runs tests/diff/run.sh (70,000 streams, fixed seed); `make diff-long`
 # runs millions (DIFF_STREAMS, DIFF_SEED; a new seed each time by default).
 DIFF_BIN     := $(BUILD)/tests/diff_test
 DIFF_SRCS    := tests/diff/diff.c tests/diff/gen.c tests/diff/gen_fp.c tests/diff/harness.c
