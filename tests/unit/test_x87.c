@@ -96,6 +96,22 @@ START_TEST(test_pending_mf)
     put32(e, 0x2000, 0x037f);
     OK(e, 0xd9, 0x2d, 0x00, 0x20, 0x00, 0x00);
     ck_assert_uint_eq(FPU.fsw & 0x80ff, 0x0001);
+    /* FLDENV and FRSTOR wait (measured on the host: both trap on a
+     * pending exception); an image with an unmasked flag makes the NEXT
+     * waiting instruction fault (Vol. 2 FLDENV) */
+    e->cpu.cr0 |= VMP_CR0_NE;
+    OK(e, 0xdb, 0xe3);
+    OK(e, 0xd9, 0x35, 0x00, 0x30, 0x00, 0x00);       /* fnstenv [0x3000] */
+    put32(e, 0x3000, 0xffff037e);                    /* IE unmasked */
+    put32(e, 0x3004, 0xffff0001);                    /* IE set, ES clear */
+    OK(e, 0xd9, 0x25, 0x00, 0x30, 0x00, 0x00);       /* fldenv */
+    ck_assert_uint_eq(FPU.fsw, 0x8081);
+    EXC(e, VMP_X86_MF, 0xd9, 0x25, 0x00, 0x30, 0x00, 0x00);
+    EXC(e, VMP_X86_MF, 0xdd, 0x25, 0x00, 0x30, 0x00, 0x00); /* frstor */
+    OK(e, 0xd9, 0x35, 0x00, 0x31, 0x00, 0x00);       /* fnstenv: no wait, masks */
+    ck_assert_uint_eq(FPU.fcw, 0x037f);
+    ck_assert_uint_eq(FPU.fsw, 0x0001);              /* masked now: ES clear */
+    OK(e, 0x9b);
     xenv_free(e);
 }
 END_TEST
