@@ -76,7 +76,8 @@ struct vmp_i8042_ops {
     /* The controller pulsed its reset output (0xD1 with bit 0 clear,
      * 0xF0-0xFE with bit 0 clear). On PC chipsets this is RCIN#, which
      * the chipset turns into INIT#: kind is VMP_RESET_INIT; a VMM may
-     * treat it as a full reset. May be NULL. */
+     * treat it as a full reset. It runs inside the guest's port write
+     * and may call vmp_i8042_reset (not _destroy). May be NULL. */
     void (*reset)(void *opaque, enum vmp_reset_kind kind);
     void *opaque;
     /* Build the controller with no aux device: bytes sent with 0xD4 time

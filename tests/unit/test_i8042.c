@@ -246,6 +246,41 @@ START_TEST(output_port_a20_and_reset)
 }
 END_TEST
 
+struct box {
+    struct vmp_i8042 *k;
+    unsigned resets;
+};
+static void reset_from_callback(void *o, enum vmp_reset_kind kind)
+{
+    struct box *b = o;
+    (void)kind;
+    b->resets++;
+    vmp_i8042_reset(b->k);
+}
+
+START_TEST(reset_callback_may_reset_controller)
+{
+    /* The embedder may reset the board from inside the reset pulse (FE,
+     * or D1 with bit 0 low); the controller then is in power-on state. */
+    struct box box = { 0 };
+    struct vmp_i8042_ops ops = { .reset = reset_from_callback, .opaque = &box };
+    box.k = vmp_i8042_create(NULL, NULL, NULL, &ops);
+    const struct vmp_io_ops *d = &vmp_i8042_data_io_ops, *c = &vmp_i8042_cmd_io_ops;
+    c->write(box.k, 0, 0x60, 1);
+    d->write(box.k, 0, 0x00, 1);
+    c->write(box.k, 0, 0xFE, 1);
+    ck_assert_uint_eq(box.resets, 1);
+    c->write(box.k, 0, 0x20, 1);
+    ck_assert_uint_eq(d->read(box.k, 0, 1), VMP_I8042_CMD_RESET);
+    c->write(box.k, 0, 0xD1, 1);
+    d->write(box.k, 0, 0x00, 1); /* A20 off and reset */
+    ck_assert_uint_eq(box.resets, 2);
+    ck_assert(vmp_i8042_a20(box.k)); /* power-on value again */
+    ck_assert_uint_eq(c->read(box.k, 0, 1), VMP_I8042_STR_INH);
+    vmp_i8042_destroy(box.k);
+}
+END_TEST
+
 START_TEST(write_output_buffers)
 {
     /* PS/2 TR: D2 puts a byte in the output buffer as if from the
@@ -769,6 +804,41 @@ START_TEST(bounded_queues)
 }
 END_TEST
 
+START_TEST(hostile_guest_and_host_storm)
+{
+    /* VENOM-class: 50,000 pseudo-random bytes to both ports (commands,
+     * parameters, aux bytes) mixed with host key and mouse events and a
+     * few reads. Nothing may grow without bound: once the mouse is reset
+     * (dropping held motion) the output drains within the four queues,
+     * the buffer and the held byte, and the controller still answers. */
+    uint32_t x = 12345;
+    for (unsigned i = 0; i < 50000; i++) {
+        x = x * 1103515245u + 12345u;
+        uint8_t b = (uint8_t)(x >> 16);
+        switch ((x >> 28) & 7) {
+        case 0: case 1: cmd(b); break;
+        case 2: case 3: wr(b); break;
+        case 4: aux(b); break;
+        case 5: vmp_i8042_key(kbc, b, x & 1); break;
+        case 6: vmp_i8042_mouse(kbc, (int8_t)b * 40, (int8_t)(x >> 8), (x >> 4 & 7) - 3, b & 0x1F); break;
+        default: rd(); break;
+        }
+    }
+    set_ctr(0x00); /* both ports on, raw */
+    aux(0xFF);
+    aux(0xFF);
+    unsigned reads = 0;
+    while (st() & VMP_I8042_STR_OBF) {
+        rd();
+        ck_assert_uint_le(++reads, 4 * VMP_PS2_QUEUE_SIZE + 2);
+    }
+    wr(0xFF);
+    EXPECT_KBD(0xFA, 0xAA);
+    aux(0xF2);
+    EXPECT_AUX(0xFA, 0x00);
+}
+END_TEST
+
 static int save_fn(const void *m, struct vmp_state_writer *w) { return vmp_i8042_save(m, w); }
 static int load_fn(void *m, struct vmp_state_reader *r) { return vmp_i8042_load(m, r); }
 
@@ -868,6 +938,7 @@ Suite *i8042_suite(void)
     tcase_add_test(tc, command_byte_and_ram);
     tcase_add_test(tc, tests_and_ports);
     tcase_add_test(tc, output_port_a20_and_reset);
+    tcase_add_test(tc, reset_callback_may_reset_controller);
     tcase_add_test(tc, write_output_buffers);
     tcase_add_test(tc, irq_enables_and_edges);
     tcase_add_test(tc, disabled_port_holds_bytes);
@@ -886,6 +957,7 @@ Suite *i8042_suite(void)
     tcase_add_test(tc, mouse_coalesces_motion);
     tcase_add_test(tc, no_mouse_times_out);
     tcase_add_test(tc, bounded_queues);
+    tcase_add_test(tc, hostile_guest_and_host_storm);
     tcase_add_test(tc, save_load_roundtrip);
     tcase_add_test(tc, truncated_state);
     tcase_add_test(tc, reset_returns_to_power_on);
