@@ -123,3 +123,16 @@ void vmp_cpuid_emu(uint32_t leaf, uint32_t subleaf, unsigned ncpus, uint32_t out
         break;
     }
 }
+
+int vmp_cpuid_emu_msr(uint32_t msr, uint64_t *value, int write)
+{
+    switch (msr) {
+    case 0x8B: /* IA32_BIOS_SIGN_ID (SDM Vol. 3 §10.11.7.1): write 0, CPUID,
+                  read EDX = microcode revision; there is no microcode */
+        if (!write)
+            *value = 0;
+        return 0;
+    default:
+        return -1;
+    }
+}

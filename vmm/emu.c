@@ -164,14 +164,16 @@ static int e_io_out(void *ctx, uint16_t port, unsigned size, uint32_t val)
 }
 
 /* MSRs the emulator does not own go to the LAPIC (IA32_APIC_BASE writes,
- * IA32_TSC_DEADLINE, x2APIC); anything else raises #GP, as under KVM's
- * filter for those ranges. The emulator answers IA32_APIC_BASE reads from
+ * IA32_TSC_DEADLINE, x2APIC), then to the CPU model (cpuid.c); anything
+ * else raises #GP, as under KVM's filter for those ranges. The emulator answers IA32_APIC_BASE reads from
  * its own copy, which is refreshed here after every write. */
 static int e_msr(struct emu_cpu *c, uint32_t msr, uint64_t *v, bool write)
 {
     struct vmp_machine *m = c->m;
     vmp_machine_lock(m);
     int r = vmp_board_msr(m, c->index, msr, v, write);
+    if (r < 0 && vmp_cpuid_emu_msr(msr, v, write) == 0)
+        r = 0;
     if (write && msr == VMP_X86_MSR_APIC_BASE) {
         uint64_t base = 0;
         if (vmp_board_msr(m, c->index, msr, &base, false) == 0)
