@@ -13,10 +13,13 @@
  *                           IA32_APIC_BASE, 0x101 IA32_TSC_DEADLINE
  *   CPU_BASE                the backend's calls: a read at 2 * k + cpu
  *                           runs call k (ack, NMI, INIT, SIPI, wakeup,
- *                           CR8) on that vCPU; a write sets its CR8
+ *                           CR8) on that vCPU; a write at 0/1 sets its
+ *                           CR8, at 2 types a host key (value bits 8:0
+ *                           the Linux keycode, bit 9 pressed), at 3 moves
+ *                           the host mouse (dx, dy, dz, buttons bytes)
  * Windows: PIO 0 PIC, 1 slave PIC, 2 ELCR, 3 PIT, 4 port B, 5 RTC, 6 COM1,
  * 7 PM, 8 CF8, 9 port 92, 10 testdev, 11 testdev IRQs, 12 debug console,
- * 13 debug exit; MMIO 0 IOAPIC, 1 HPET, 2 HPET timers, 3 LAPIC, 4 LAPIC
+ * 13 debug exit, 14 i8042 data, 15 i8042 command; MMIO 0 IOAPIC, 1 HPET, 2 HPET timers, 3 LAPIC, 4 LAPIC
  * ICR, 5 vCPU 1's LAPIC, 6 ECAM 00:00.0, 7 ECAM bus 1, 8/9 MSRs of vCPU
  * 0/1, 10 backend calls, 11 vCPU 1's IOAPIC view; CFG 0 00:00.0. */
 #include <stdlib.h>
@@ -51,6 +54,7 @@ static int save_load(void *opaque)
 static void h_out(void *o, uint8_t b) { (void)b, ((struct ctx *)o)->out++; }
 static void h_exit(void *o, uint64_t s) { (void)s, ((struct ctx *)o)->exits++; }
 static void h_reset(void *o, enum vmp_reset_kind k) { (void)k, ((struct ctx *)o)->resets++; }
+static void h_a20(void *o, bool on) { (void)o, (void)on; }
 static void h_off(void *o) { ((struct ctx *)o)->offs++; }
 static void h_kick(void *o, unsigned cpu) { (void)cpu, ((struct ctx *)o)->kicks++; }
 
@@ -140,7 +144,14 @@ static uint64_t cpu_read(void *dev, uint64_t off, unsigned size)
 static void cpu_write(void *dev, uint64_t off, uint64_t v, unsigned size)
 {
     (void)size;
-    vmp_pc_set_cr8(dev, off & 1, v & 0xF);
+    struct vmp_i8042 *kbc = vmp_pc_i8042(dev);
+    if (off < 2)
+        vmp_pc_set_cr8(dev, off & 1, v & 0xF);
+    else if (off == 2)
+        (void)vmp_i8042_key(kbc, v & 0x1FF, v >> 9 & 1);
+    else if (off == 3)
+        (void)vmp_i8042_mouse(kbc, (int8_t)v, (int8_t)(v >> 8), (int8_t)(v >> 16),
+                              (unsigned)(v >> 24) & 0x1F);
 }
 static const struct vmp_io_ops cpu_ops = {cpu_read, cpu_write, 8};
 
@@ -159,7 +170,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .ram_size = 64ull << 20,
         .ncpus = 2,
         .rtc_epoch = 1700000000,
-        .hooks = {h_out, h_exit, h_line, h_reset, h_off, NULL, h_kick, &c},
+        .hooks = {.console_out = h_out, .debug_exit = h_exit, .debug_line = h_line,
+                  .reset = h_reset, .a20 = h_a20, .power_off = h_off, .kick = h_kick,
+                  .opaque = &c},
     };
     c.pc = vmp_pc_create(&env, &cfg);
     if (!c.pc || vmp_pc_create_cpus(c.pc, 0) < 0)
@@ -172,8 +185,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fuzz_board b = {
         .pio = vmp_pc_pio(c.pc),
         .pio_win = {0x20, 0xA0, 0x4D0, 0x40, 0x61, 0x70, 0x3F8, 0x600, 0xCF8, 0x92, 0xE0,
-                    0x2000, 0xE9, 0xF4},
-        .n_pio_win = 14,
+                    0x2000, 0xE9, 0xF4, 0x60, 0x64},
+        .n_pio_win = 16,
         .mmio = view,
         .mmio_win = {0xFEC00000, 0xFED00000, 0xFED00100, 0xFEE00000, 0xFEE00300,
                      CPU1_VIEW + 0xFEE00000, 0xB0000000, 0xB0100000, MSR_BASE,

@@ -148,9 +148,9 @@ void vmp_firmware_acpi_config(struct vmp_machine *m, struct vmp_acpi_config *ac)
     /* The HPET model's General Capabilities and ID register (low half). */
     ac->hpet_block_id = (uint32_t)vmp_space_read(m->mmio, VMP_HPET_BASE, 4);
     ac->hpet_min_tick = VMP_HPET_MIN_TICK;
-    /* What the board has (no i8042 or VGA model yet). */
+    /* What the board has (no VGA model yet). */
     ac->devices = VMP_ACPI_DEV_COM1 | VMP_ACPI_DEV_RTC | VMP_ACPI_DEV_PIT | VMP_ACPI_DEV_PIC |
-                  VMP_ACPI_DEV_HPET;
+                  VMP_ACPI_DEV_HPET | VMP_ACPI_DEV_I8042;
 }
 
 static int build_acpi(struct vmp_machine *m, struct vmp_acpi_tables *t, uint64_t rsdp)

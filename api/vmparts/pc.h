@@ -4,10 +4,13 @@
  *
  *   port 0x20/0xA0/0x4D0  PIC pair + ELCR      MMIO 0xFEC00000  IOAPIC
  *   port 0x40-0x43, 0x61  PIT, port B          MMIO 0xFED00000  HPET
+ *   port 0x60, 0x64       i8042 keyboard controller, PS/2 keyboard (IRQ 1)
+ *                         and mouse (IRQ 12)
  *   port 0x70-0x73        RTC / 256-byte CMOS  MMIO 0xFEE00000  LAPIC (per vCPU)
  *   port 0x3F8 (IRQ 4)    COM1, 16550A         MMIO 0xB0000000  PCI ECAM, 256 MiB
  *   port 0x600-0x63F      ACPI PM (SCI IRQ 9)  port 0xCF8/0xCFC PCI mechanism #1
- *   port 0xCF9, 0x92      reset control, port A (fast A20, INIT)
+ *   port 0xCF9, 0x92      reset control, port A (fast A20, INIT); the A20
+ *                         gate is port A's OR the i8042 output port's
  *   port 0xF4             debug exit           port 0xE9  debug console
  *   port 0xE0, 0xE4, 0x2000  test device (data, page flush, IRQ lines)
  *
@@ -28,6 +31,7 @@
 
 #include <vmparts/common.h>
 #include <vmparts/bus.h>
+#include <vmparts/input.h>
 #include <vmparts/irqline.h>
 #include <vmparts/misc.h>
 #include <vmparts/state.h>
@@ -77,9 +81,14 @@ struct vmp_pc_hooks {
      * VMP_PC_DEBUG_LINE_MAX bytes (a longer one is passed in pieces). The
      * bytes are the guest's: not necessarily printable. */
     void (*debug_line)(void *opaque, const char *line);
-    /* The guest asked for a reset (0xCF9, port 0x92 INIT). The board does
-     * not reset itself: call vmp_pc_reset (and reset the vCPUs) if wanted. */
+    /* The guest asked for a reset (0xCF9, port 0x92 INIT, the i8042's
+     * reset line as INIT). The board does not reset itself: call
+     * vmp_pc_reset (and reset the vCPUs) if wanted. */
     void (*reset)(void *opaque, enum vmp_reset_kind kind);
+    /* The A20 gate changed (port 0x92 bit 1 OR the i8042 output port bit
+     * 1): an embedder that models it masks address bit 20 while off. At
+     * creation it is on (the i8042's power-on state). */
+    void (*a20)(void *opaque, bool enabled);
     void (*power_off)(void *opaque);                   /* ACPI S5 */
     /* vCPU cpu's guest TSC (LAPIC TSC-deadline mode); NULL = ticks of
      * tsc_hz since virtual time 0. */
@@ -154,6 +163,10 @@ struct vmp_rtc *vmp_pc_rtc(struct vmp_pc *pc);
 struct vmp_hpet *vmp_pc_hpet(struct vmp_pc *pc);
 struct vmp_pm *vmp_pc_pm(struct vmp_pc *pc);
 struct vmp_uart *vmp_pc_com1(struct vmp_pc *pc);
+/* Host keyboard and mouse input: vmp_i8042_key / vmp_i8042_mouse on it. */
+struct vmp_i8042 *vmp_pc_i8042(struct vmp_pc *pc);
+/* The A20 gate as the board drives it. */
+bool vmp_pc_a20(const struct vmp_pc *pc);
 struct vmp_pci_host *vmp_pc_pci_host(struct vmp_pc *pc);
 
 /* ---- the serial console (COM1) ---------------------------------------------

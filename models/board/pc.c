@@ -32,6 +32,8 @@ struct vmp_pc *vmp_pc_create(const struct vmp_env *env, const struct vmp_pc_conf
     if (r == 0)
         r = vmp_pc_create_misc(pc);
     if (r == 0)
+        r = vmp_pc_create_input(pc);
+    if (r == 0)
         r = vmp_pc_create_pci(pc);
     if (r < 0) {
         vmp_logf(env->log, VMP_LOG_ERROR, "pc: cannot create the board: %s", vmp_strerror(r));
@@ -39,6 +41,10 @@ struct vmp_pc *vmp_pc_create(const struct vmp_env *env, const struct vmp_pc_conf
         return NULL;
     }
     vmp_pc_cmos_memory(pc);
+    /* The gate as the parts start (i8042: on); no hook call for it. */
+    pc->a20_port92 = vmp_port92_a20(pc->port92);
+    pc->a20_kbc = vmp_i8042_a20(pc->kbc);
+    pc->a20 = pc->a20_port92 || pc->a20_kbc;
     return pc;
 }
 
@@ -52,6 +58,7 @@ void vmp_pc_destroy(struct vmp_pc *pc)
     vmp_testdev_destroy(pc->testdev);
     vmp_reset_ctl_destroy(pc->rst);
     vmp_port92_destroy(pc->port92);
+    vmp_i8042_destroy(pc->kbc);
     vmp_uart_destroy(pc->com1);
     vmp_pit_destroy(pc->pit);
     vmp_pm_destroy(pc->pm);
@@ -87,3 +94,4 @@ struct vmp_hpet *vmp_pc_hpet(struct vmp_pc *pc) { return pc->hpet; }
 struct vmp_pm *vmp_pc_pm(struct vmp_pc *pc) { return pc->pm; }
 struct vmp_uart *vmp_pc_com1(struct vmp_pc *pc) { return pc->com1; }
 struct vmp_pci_host *vmp_pc_pci_host(struct vmp_pc *pc) { return pc->pci; }
+struct vmp_i8042 *vmp_pc_i8042(struct vmp_pc *pc) { return pc->kbc; }

@@ -1,7 +1,8 @@
 /* The reference board's timers, misc ports and PCI host: PIT (0x40, port B
  * 0x61), RTC/CMOS (0x70), HPET (0xFED00000), ACPI PM block (0x600), debug
- * exit (0xF4), test device, reset control (0xCF9), port A (0x92), and the
- * PCI host (0xCF8/0xCFC and ECAM at 0xB0000000). DESIGN.md's address map. */
+ * exit (0xF4), test device, reset control (0xCF9), port A (0x92), the
+ * i8042 (0x60/0x64), and the PCI host (0xCF8/0xCFC and ECAM at
+ * 0xB0000000). DESIGN.md's address map. */
 #include "pc_internal.h"
 
 static void on_debug_exit(void *opaque, uint64_t status)
@@ -24,6 +25,42 @@ static void on_reset(void *opaque, enum vmp_reset_kind kind)
     if (pc->cfg.hooks.reset)
         pc->cfg.hooks.reset(pc->cfg.hooks.opaque, kind);
 }
+
+/* A20 is gated by port 0x92 bit 1 OR the keyboard controller's output
+ * port bit 1 (Intel ICH/PCH datasheets, "Port 92h" ALT_A20_GATE: "ORed
+ * with A20GATE from the keyboard controller"). */
+static void update_a20(struct vmp_pc *pc)
+{
+    bool on = pc->a20_port92 || pc->a20_kbc;
+    if (on == pc->a20)
+        return;
+    pc->a20 = on;
+    if (pc->cfg.hooks.a20)
+        pc->cfg.hooks.a20(pc->cfg.hooks.opaque, on);
+}
+
+static void on_a20_port92(void *opaque, bool on)
+{
+    struct vmp_pc *pc = opaque;
+    pc->a20_port92 = on;
+    update_a20(pc);
+}
+
+static void on_a20_kbc(void *opaque, bool on)
+{
+    struct vmp_pc *pc = opaque;
+    pc->a20_kbc = on;
+    update_a20(pc);
+}
+
+void vmp_pc_sync_a20(struct vmp_pc *pc)
+{
+    pc->a20_port92 = vmp_port92_a20(pc->port92);
+    pc->a20_kbc = vmp_i8042_a20(pc->kbc);
+    update_a20(pc);
+}
+
+bool vmp_pc_a20(const struct vmp_pc *pc) { return pc->a20; }
 
 /* The PCI host decodes 0xCF8-0xCFB; its non-dword accesses there are not
  * CONFIG_ADDRESS (PCI 3.0 §3.2.2.3.2) and come here: 0xCF9 is the reset
@@ -85,7 +122,7 @@ int vmp_pc_create_misc(struct vmp_pc *pc)
 {
     struct vmp_debug_exit_ops xo = {on_debug_exit, pc};
     struct vmp_reset_ops ro = {on_reset, pc};
-    struct vmp_port92_ops po = {NULL, on_reset, pc};
+    struct vmp_port92_ops po = {on_a20_port92, on_reset, pc};
     struct vmp_irq *tirq[VMP_TESTDEV_IRQS] = {0};
     for (unsigned i = 0; i < VMP_PC_ISA_IRQS; i++)
         tirq[i] = vmp_irq_line_source(pc->isa[i]);
@@ -109,6 +146,18 @@ int vmp_pc_create_misc(struct vmp_pc *pc)
     if (r == 0)
         r = vmp_port92_attach(pc->port92, pc->pio, VMP_PORT92_PORT);
     return r;
+}
+
+/* The i8042 with keyboard (IRQ 1) and mouse (IRQ 12); its reset line is
+ * INIT (RCIN#), passed to the host like the other resets. */
+int vmp_pc_create_input(struct vmp_pc *pc)
+{
+    struct vmp_i8042_ops ko = {.a20 = on_a20_kbc, .reset = on_reset, .opaque = pc};
+    pc->kbc = vmp_i8042_create(&pc->env, vmp_irq_line_source(pc->isa[1]),
+                               vmp_irq_line_source(pc->isa[12]), &ko);
+    if (!pc->kbc)
+        return -ENOMEM;
+    return vmp_i8042_attach(pc->kbc, pc->pio, VMP_I8042_DATA_PORT);
 }
 
 int vmp_pc_create_pci(struct vmp_pc *pc)

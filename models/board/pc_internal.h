@@ -2,6 +2,7 @@
 #ifndef VMP_MODELS_PC_INTERNAL_H
 #define VMP_MODELS_PC_INTERNAL_H
 
+#include <vmparts/input.h>
 #include <vmparts/irq.h>
 #include <vmparts/pc.h>
 #include <vmparts/pci.h>
@@ -48,6 +49,10 @@ struct vmp_pc {
     struct vmp_testdev *testdev;
     struct vmp_reset_ctl *rst;
     struct vmp_port92 *port92;
+    struct vmp_i8042 *kbc;
+    /* A20: the OR of port 0x92's gate and the i8042's (not saved: both
+     * parts announce their gate on load). */
+    bool a20_port92, a20_kbc, a20;
 
     /* Console state (saved with the board). */
     bool uart_used;                   /* the guest has sent a byte through COM1 */
@@ -66,6 +71,8 @@ void vmp_pc_hpet_legacy_changed(void *opaque, bool on);
 void vmp_pc_sync_legacy_gate(struct vmp_pc *pc);
 /* pc_devices.c */
 int vmp_pc_create_timers(struct vmp_pc *pc);
+int vmp_pc_create_input(struct vmp_pc *pc);
+void vmp_pc_sync_a20(struct vmp_pc *pc);
 int vmp_pc_create_misc(struct vmp_pc *pc);
 int vmp_pc_create_pci(struct vmp_pc *pc);
 /* pc_console.c */

@@ -33,6 +33,7 @@ static void save_parts(const struct vmp_pc *pc, struct vmp_state_writer *w)
     (void)vmp_debug_console_save(pc->dcon, w);
     (void)vmp_reset_ctl_save(pc->rst, w);
     (void)vmp_port92_save(pc->port92, w);
+    (void)vmp_i8042_save(pc->kbc, w);
     (void)vmp_pci_host_save(pc->pci, w);
     (void)vmp_pic_save(pc->pic, w);
     (void)vmp_ioapic_save(pc->ioapic, w);
@@ -61,6 +62,8 @@ static int load_parts(struct vmp_pc *pc, struct vmp_state_reader *r)
         err = vmp_reset_ctl_load(pc->rst, r);
     if (!err)
         err = vmp_port92_load(pc->port92, r);
+    if (!err)
+        err = vmp_i8042_load(pc->kbc, r);
     if (!err)
         err = vmp_pci_host_load(pc->pci, r);
     if (!err)
@@ -150,6 +153,7 @@ int vmp_pc_load(struct vmp_pc *pc, struct vmp_state_reader *r)
     pc->dbg_len = f.dbg_len;
     pc->hpet_legacy = vmp_hpet_legacy_mode(pc->hpet);
     vmp_pc_sync_legacy_gate(pc);
+    vmp_pc_sync_a20(pc);
     /* Buffered input waits for the UART's rx_ready (saved as its
      * rx_blocked); a stream where the UART was not waiting would leave
      * the bytes stuck, so offer them now (a consistent state refuses). */
@@ -173,6 +177,7 @@ void vmp_pc_reset(struct vmp_pc *pc)
     vmp_debug_console_reset(pc->dcon);
     vmp_reset_ctl_reset(pc->rst);
     vmp_port92_reset(pc->port92);
+    vmp_i8042_reset(pc->kbc);
     vmp_pci_host_reset(pc->pci);
     vmp_pic_reset(pc->pic);
     vmp_ioapic_reset(pc->ioapic);
@@ -180,5 +185,6 @@ void vmp_pc_reset(struct vmp_pc *pc)
         vmp_lapic_reset(pc->cpu[i].lapic);
     pc->hpet_legacy = vmp_hpet_legacy_mode(pc->hpet);
     vmp_pc_sync_legacy_gate(pc);
+    vmp_pc_sync_a20(pc);
     vmp_pc_cmos_memory(pc);
 }

@@ -15,7 +15,8 @@
 #define LAPIC 0xFEE00000ull
 
 struct hooks_rec {
-    unsigned exits, resets, power_offs, lines, kicks;
+    unsigned exits, resets, power_offs, lines, kicks, a20_calls;
+    bool a20;
     uint64_t exit_status;
     enum vmp_reset_kind reset_kind;
     char line[VMP_PC_DEBUG_LINE_MAX + 1];
@@ -47,6 +48,12 @@ static void h_reset(void *o, enum vmp_reset_kind k)
     h->resets++;
     h->reset_kind = k;
 }
+static void h_a20(void *o, bool on)
+{
+    struct hooks_rec *h = o;
+    h->a20_calls++;
+    h->a20 = on;
+}
 static void h_off(void *o) { ((struct hooks_rec *)o)->power_offs++; }
 static void h_kick(void *o, unsigned cpu)
 {
@@ -68,7 +75,9 @@ static struct vmp_pc *make_pc(struct rig *r)
         .ram_size = 512ull << 20,
         .ncpus = 2,
         .rtc_epoch = 1700000000,
-        .hooks = {h_out, h_exit, h_line, h_reset, h_off, NULL, h_kick, &r->h},
+        .hooks = {.console_out = h_out, .debug_exit = h_exit, .debug_line = h_line,
+                  .reset = h_reset, .a20 = h_a20, .power_off = h_off, .kick = h_kick,
+                  .opaque = &r->h},
     };
     struct vmp_pc *pc = vmp_pc_create(&r->env, &cfg);
     ck_assert_ptr_nonnull(pc);
@@ -214,6 +223,17 @@ START_TEST(address_map)
     outb(&r, 0x92, 0x03);
     ck_assert_uint_eq(r.h.resets, 2);
     ck_assert_int_eq(r.h.reset_kind, VMP_RESET_INIT);
+    outb(&r, 0x64, 0xFE); /* pulse the i8042's reset output: INIT */
+    ck_assert_uint_eq(r.h.resets, 3);
+    ck_assert_int_eq(r.h.reset_kind, VMP_RESET_INIT);
+    /* i8042 (IBM PC/AT TR, keyboard controller): command 0xAA (self test)
+     * answers 0x55 at 0x60; command 0x20 reads the command byte; status
+     * at 0x64 shows OBF while a byte waits. */
+    outb(&r, 0x64, 0xAA);
+    ck_assert_uint_eq(inb(&r, 0x64) & VMP_I8042_STR_OBF, VMP_I8042_STR_OBF);
+    ck_assert_uint_eq(inb(&r, 0x60), 0x55);
+    outb(&r, 0x64, 0x20);
+    ck_assert_uint_eq(inb(&r, 0x60) & 0x43, VMP_I8042_CMD_RESET);
     /* Test device data register at 0xE0. */
     vmp_space_write(r.pio, 0xE0, 0x12345678, 4);
     ck_assert_uint_eq(vmp_space_read(r.pio, 0xE0, 4), 0x12345678);
@@ -312,6 +332,15 @@ START_TEST(isa_routing)
     ck_assert(vmp_pc_irq_level(pc, 4));
     ck_assert(vmp_pc_has_interrupt(pc, 0, IF_FLAG));
     ck_assert_int_eq(vmp_pc_ack(pc, 0), 0x34);
+    /* The i8042: a key the host types raises IRQ 1 (OBF with the command
+     * byte's INT bit), which reaches IOAPIC pin 1; reading 0x60 lowers
+     * it. */
+    route(pc, 1, 0x31, false);
+    ck_assert_int_eq(vmp_i8042_key(vmp_pc_i8042(pc), 30 /* KEY_A */, true), 0);
+    ck_assert(vmp_pc_irq_level(pc, 1));
+    ck_assert(vmp_lapic_irr_test(vmp_pc_lapic(pc, 0), 0x31));
+    ck_assert_uint_eq(inb(&r, 0x60), 0x1E); /* set 1 make code of A */
+    ck_assert(!vmp_pc_irq_level(pc, 1));
     /* An embedder's device on GSI 17. */
     route(pc, 17, 0x51, false);
     struct vmp_irq *dev = vmp_pc_irq_source(pc, 17);
@@ -320,6 +349,35 @@ START_TEST(isa_routing)
     vmp_irq_set(dev, true);
     ck_assert(vmp_pc_irq_level(pc, 17));
     ck_assert(vmp_lapic_irr_test(vmp_pc_lapic(pc, 0), 0x51));
+    rig_free(&r);
+}
+END_TEST
+
+/* A20 is port 0x92 bit 1 OR the i8042 output port bit 1 (ICH/PCH
+ * datasheets, Port 92h ALT_A20_GATE). The i8042 powers up with it on. */
+START_TEST(a20_gate)
+{
+    struct rig r;
+    rig_init(&r);
+    ck_assert(vmp_pc_a20(r.pc));
+    outb(&r, 0x64, 0xD1); /* write output port: A20 off, reset not asserted */
+    outb(&r, 0x60, 0x01);
+    ck_assert(!vmp_pc_a20(r.pc));
+    ck_assert_uint_eq(r.h.a20_calls, 1);
+    ck_assert(!r.h.a20);
+    outb(&r, 0x92, 0x02);
+    ck_assert(vmp_pc_a20(r.pc));
+    ck_assert(r.h.a20);
+    outb(&r, 0x64, 0xDF); /* A20 on through the controller too */
+    outb(&r, 0x92, 0x00);
+    ck_assert(vmp_pc_a20(r.pc)); /* still on: the OR */
+    ck_assert_uint_eq(r.h.a20_calls, 2);
+    outb(&r, 0x64, 0xDD);
+    ck_assert(!vmp_pc_a20(r.pc));
+    /* A reset gives the power-on gate back. */
+    vmp_pc_reset(r.pc);
+    ck_assert(vmp_pc_a20(r.pc));
+    ck_assert(r.h.a20);
     rig_free(&r);
 }
 END_TEST
@@ -425,6 +483,8 @@ static void make_busy(struct rig *r, bool rtc_rate)
     ck_assert(!vmp_pc_console_wants_input(pc)); /* 16 in the FIFO, 24 waiting */
     outb(r, 0xE9, 'x');
     vmp_space_write(r->pio, 0xCF8, 0x8000000C, 4);
+    vmp_i8042_key(vmp_pc_i8042(pc), 30, true); /* a key waiting at 0x60 */
+    vmp_i8042_key(vmp_pc_i8042(pc), 30, false);
     vmp_clock_advance(r->clock, 3333333);
 }
 
@@ -625,6 +685,7 @@ Suite *pc_suite(void)
     tcase_add_test(tc, ram_map);
     tcase_add_test(tc, isa_routing);
     tcase_add_test(tc, hpet_legacy_gate);
+    tcase_add_test(tc, a20_gate);
     tcase_add_test(tc, pci_host_decode);
     tcase_add_test(tc, debug_console_lines);
     tcase_add_test(tc, save_load_busy);
