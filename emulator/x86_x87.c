@@ -123,9 +123,9 @@ int x86_exec_x87(struct x86_ctx *c)
     TRY(x86_fpu_check(c, X86_FPU_X87));
     if (kind == K_CTL)
         return x87_exec_control(c, op, modrm);
+    TRY(x87_wait_check(c));
     if (!X87_HOST)
         return VMP_X86_UNHANDLED;
-    TRY(x87_wait_check(c));
 
     bool mem = (modrm >> 6) != 3;
     bool store = kind == K_ST || kind == K_TTP;

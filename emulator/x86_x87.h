@@ -6,8 +6,11 @@
 
 #include "x86_internal.h"
 
-/* Numeric instructions need the host FPU (x86_x87_host.c). */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* Numeric instructions need the host FPU (x86_x87_host.c); building with
+ * -DVMP_X87_NO_HOST turns that off (numeric instructions are then
+ * UNHANDLED, as on other hosts). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(VMP_X87_NO_HOST)
 #define X87_HOST 1
 #else
 #define X87_HOST 0

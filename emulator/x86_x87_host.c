@@ -13,7 +13,7 @@
  * Elsewhere x87_host_run reports VMP_X86_UNHANDLED (see docs/emulator.md). */
 #include "x86_x87.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if X87_HOST
 
 #include <cpuid.h>
 
