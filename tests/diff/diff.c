@@ -280,6 +280,14 @@ static void mask_images(struct ctx *c)
                 zero_both(c, a + 8, 8); /* FIP, or FIP + FCS */
             if (!fp_ptr_stored(FP_FDP, fsw))
                 zero_both(c, a + 16, 8);
+        } else if (g->img[k].kind == GEN_IMG_ENV16) {
+            /* 16-bit protected-mode environment (SDM Vol. 1 Figure
+             * 8-10): FCW@0 FSW@2 FTW@4 FIP@6 FCS@8 FDP@10 FDS@12 */
+            memcpy(&fsw, c->kram + a + 2, 2);
+            if (!fp_ptr_stored(FP_FIP, fsw))
+                zero_both(c, a + 6, 4);
+            if (!fp_ptr_stored(FP_FDP, fsw))
+                zero_both(c, a + 10, 4);
         } else {
             /* 32-bit protected-mode environment (SDM Vol. 1 Figure
              * 8-9): FCW@0 FSW@4 FTW@8 FIP@12 FCS@16 FOP@18 FDP@20 FDS@24 */

@@ -25,6 +25,7 @@ struct gen;
 #define GEN_IMG_FXSAVE 1 /* 512-byte FXSAVE/FXSAVE64 image */
 #define GEN_IMG_ENV 2    /* 28-byte FNSTENV image (32-bit format) */
 #define GEN_IMG_SAVE 3   /* 108-byte FNSAVE image: the environment first */
+#define GEN_IMG_ENV16 4  /* 14-byte FNSTENV image (66h: 16-bit format) */
 
 /* One instruction family: what the per-family counts and the skip list
  * name. */

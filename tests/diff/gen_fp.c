@@ -395,6 +395,11 @@ static void x87_mem(struct gen *g, uint8_t op, unsigned ext, unsigned width, uns
     ins_init(&i);
     opc(&i, op);
     i.reg = ext;
+    /* REX.W and 66h change nothing here (only the environment
+     * instructions have operand-size forms) */
+    i.w = pct(g, 8);
+    if (pct(g, 5))
+        pfx(&i, 0x66);
     mem_op(g, &i, width, t, 0);
     ins_emit(g, &i);
 }
@@ -422,6 +427,8 @@ static void img_stored(struct gen *g, uint64_t t, unsigned kind)
         setup_store(g, t + 8, 0, 8);
         setup_store(g, t + 16, 0, 8);
         setup_store(g, t + 28, 0, 4);
+    } else if (kind == GEN_IMG_ENV16) {
+        setup_store(g, t + 6, 0, 8);
     } else {
         setup_store(g, t + 12, 0, 8);
         setup_store(g, t + 20, 0, 8);
@@ -648,54 +655,62 @@ void f_x87_ctrl(struct gen *g)
         break;
     }
     case 10: x87_reg(g, 0xD9, 0xD0); break; /* fnop */
-    case 11: case 12: { /* fnstenv / fnsave (with or without FWAIT) */
+    case 11: case 12: { /* fnstenv / fnsave (with or without FWAIT); 66h:
+                         * the 16-bit formats (SDM Vol. 1 §8.1.10) */
         begin(g, 8);
-        unsigned save = k == 12, n = save ? 108 : 28;
+        unsigned save = k == 12, o16 = pct(g, 25);
+        unsigned n = o16 ? (save ? 94 : 14) : (save ? 108 : 28);
         ins_init(&i);
         if (pct(g, 30))
             put(g, 0x9B);
+        if (o16)
+            pfx(&i, 0x66);
         opc(&i, save ? 0xDD : 0xD9);
         i.reg = 6;
         uint64_t t = data_target(g, n);
         i.modrm = 1;
         pick_mem_at(g, &i, t, 0);
         ins_emit(g, &i);
-        img_stored(g, t, save ? GEN_IMG_SAVE : GEN_IMG_ENV);
+        img_stored(g, t, o16 ? GEN_IMG_ENV16 : save ? GEN_IMG_SAVE : GEN_IMG_ENV);
         if (save) /* FNSAVE initializes the FPU (SDM Vol. 2A FSAVE) */
             g->fp_top = 0, g->fp_tags = 0;
         break;
     }
     default: { /* fldenv / frstor from a prepared image (32-bit format,
-                * SDM Vol. 1 Figure 8-9, Figure 8-11) */
+                * SDM Vol. 1 Figure 8-9, Figure 8-11; 66h: the 16-bit
+                * format, Figure 8-10) */
         begin(g, 8);
-        unsigned rstor = k == 14, n = rstor ? 108 : 28;
+        /* known bug fldenv16_fop: no 16-bit images while avoiding it */
+        unsigned rstor = k == 14, o16 = !gen_avoid_bugs && pct(g, 25);
+        unsigned env = o16 ? 14 : 28, n = env + (rstor ? 80 : 0);
+        unsigned w = o16 ? 2 : 4; /* the environment's field width */
         uint64_t t = prep_target(g, n, 1);
         uint8_t *p = g->data0 + (t - G_DATA);
         uint16_t cw = rand_fcw(g), top = (uint16_t)rn(g, 8);
         uint16_t sw = fsw_for((uint16_t)(top << 11 | (rnd(g) & 0x4700) |
                                          (pct(g, 30) ? rnd(g) & 0x3f : 0)), cw);
         uint16_t tw = (uint16_t)rnd(g);
-        memset(p, 0, 28);
+        for (unsigned b = 0; b < env; b++)
+            p[b] = (uint8_t)rnd(g); /* the pointers: anything */
+        memset(p, 0, 3 * w);
         memcpy(p, &cw, 2);
-        memcpy(p + 4, &sw, 2);
-        memcpy(p + 8, &tw, 2);
-        uint32_t fip = (uint32_t)rnd(g), fdp = (uint32_t)rnd(g), fop = rn(g, 0x800) << 16;
-        memcpy(p + 12, &fip, 4);
-        memcpy(p + 18, (uint8_t *)&fop + 2, 2);
-        memcpy(p + 20, &fdp, 4);
+        memcpy(p + w, &sw, 2);
+        memcpy(p + 2 * w, &tw, 2);
         if (rstor) {
             for (unsigned r = 0; r < 8; r++) {
                 uint64_t m;
                 uint16_t se;
                 x87_value(g, &m, &se);
-                memcpy(p + 28 + 10 * r, &m, 8);
-                memcpy(p + 36 + 10 * r, &se, 2);
+                memcpy(p + env + 10 * r, &m, 8);
+                memcpy(p + env + 8 + 10 * r, &se, 2);
             }
         }
-        setup_store(g, t, cw, 4);
-        setup_store(g, t + 4, sw, 4);
-        setup_store(g, t + 8, tw, 4);
+        setup_store(g, t, cw, w);
+        setup_store(g, t + w, sw, w);
+        setup_store(g, t + 2 * w, tw, w);
         ins_init(&i);
+        if (o16)
+            pfx(&i, 0x66);
         opc(&i, rstor ? 0xDD : 0xD9);
         i.reg = 4;
         i.modrm = 1;
@@ -836,6 +851,11 @@ static void simd(struct gen *g, uint8_t mp, uint8_t op, unsigned reg, int rm, un
     ins_init(&i);
     if (mp)
         pfx(&i, mp);
+    /* 66h beside F2h/F3h is ignored (SDM Vol. 2A §2.1.2), and REX.W
+     * changes none of these */
+    if ((mp == 0xF2 || mp == 0xF3) && pct(g, 5))
+        pfx(&i, 0x66);
+    i.w = pct(g, 8);
     opc(&i, 0x0F);
     opc(&i, op);
     i.modrm = 1;
@@ -1092,16 +1112,6 @@ void f_sse_cmp(struct gen *g)
     flags(g, ST_ALL, 0);
 }
 
-/* Known bug mmx_cvt_xm_transition: where #XM may be unmasked, no
- * CVTPI2PS/CVTPI2PD/CVT(T)PS2PI/CVT(T)PD2PI. */
-static int mmx_cvt_bug(struct gen *g)
-{
-    if (!gen_avoid_bugs || !g->fp_may_fault)
-        return 0;
-    simd(g, 0xF3, 0x5A, rn(g, 16), (int)rn(g, 16), 0, 0, 0, -1); /* cvtss2sd instead */
-    return 1;
-}
-
 /* Conversions between singles, doubles, int32/int64 in XMM, GPRs and MMX. */
 void f_sse_cvt(struct gen *g)
 {
@@ -1153,8 +1163,6 @@ void f_sse_cvt(struct gen *g)
         break;
     }
     case 12: /* cvtpi2ps / cvtpi2pd xmm, mm/m64 */
-        if (mmx_cvt_bug(g))
-            break;
         if (rn(g, 2)) {
             simd(g, 0, 0x2A, a, mem ? -1 : (int)(b & 7), 8, T_INT, 0, -1);
             mmx_state(g); /* SDM Vol. 2A CVTPI2PS: an x87-to-MMX transition */
@@ -1165,8 +1173,6 @@ void f_sse_cvt(struct gen *g)
         }
         break;
     default: /* cvt(t)ps2pi mm, xmm/m64; cvt(t)pd2pi mm, xmm/m128 */
-        if (mmx_cvt_bug(g))
-            break;
         if (rn(g, 2))
             simd(g, 0, (uint8_t)(0x2C + rn(g, 2)), a & 7, mem ? -1 : (int)b, 8, T_PS, 0, -1);
         else
