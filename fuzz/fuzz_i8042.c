@@ -11,7 +11,8 @@
  *   line 10     wheel
  * The first input byte picks the build: bit 0 set = no mouse. Each input
  * starts from a fresh controller; after the run the output must drain
- * within the queues' bound. SAVE runs fuzz_state_check. */
+ * within the queues' bound. SAVE runs fuzz_state_check. A reset pulse
+ * resets the controller from its callback, as a board does. */
 #include <linux/input-event-codes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,11 +37,13 @@ static void on_a20(void *o, bool on)
     (void)on;
 }
 
+/* As a board would: reset the controller from inside the pulse. */
 static void on_reset(void *o, enum vmp_reset_kind kind)
 {
     struct host *h = o;
     (void)kind;
     h->resets++;
+    vmp_i8042_reset(h->kbc);
 }
 
 static void host_pin(void *opaque, unsigned pin, bool level)

@@ -51,7 +51,7 @@ write('mouse_stream', b'\x00' + aux(0xE7) + aux(0xF4) + reads(2) + ev(8, 1) + ev
       ev(9, 1) + ev(10, 1) + ev(9, 0) + reads(8) + aux(0xE9) + reads(4) + SAVE)
 # Remote and wrap modes, status request, resend.
 write('mouse_modes', b'\x00' + aux(0xF0) + ev(8, 1) + aux(0xEB) + reads(3) + aux(0xEE) +
-      aux(0x55) + aux(0xEC) + aux(0xFE) + aux(0xE8) + aux(0x03) + reads(3) + SAVE)
+      aux(0x55) + aux(0xEC) + aux(0xFE) + aux(0xE8) + aux(0x03) + aux(0xE6) + aux(0xEA) + reads(3) + SAVE)
 # Controller commands: tests, ports, output port, A20, write buffers, pulses.
 write('ctrl_tests', b'\x00' + cmd(0xA7) + cmd(0xAD) + cmd(0xA9) + reads(1) + cmd(0xAB) +
       reads(1) + cmd(0xC0) + reads(1) + cmd(0xD0) + reads(1) + cmd(0xA4) + cmd(0xAE) +
