@@ -320,6 +320,59 @@ START_TEST(test_host_state_kept)
 }
 END_TEST
 
+/* FRSTOR of random images then FNSAVE, natively and emulated, in the
+ * 32-bit and the 16-bit protected-mode layouts (Vol. 1 Figures 8-9, 8-11
+ * plus the registers): what FCW keeps, ES/B derived from the loaded
+ * flags, tags recomputed from the register contents, the pointer fields
+ * and the reserved halves must all come out byte for byte the same. */
+static void nat_rstor_save(uint8_t img[108], bool o16)
+{
+    uint8_t host[108];
+    if (o16)
+        __asm__ volatile("fnsave %0\n\t.byte 0x66\n\tfrstor %1\n\t.byte 0x66\n\tfnsave %1\n\t"
+                         "frstor %0" : "=m"(host), "+m"(*(uint8_t(*)[108])img));
+    else
+        __asm__ volatile("fnsave %0\n\tfrstor %1\n\tfnsave %1\n\tfrstor %0"
+                         : "=m"(host), "+m"(*(uint8_t(*)[108])img));
+}
+
+START_TEST(test_native_rstor_save)
+{
+    struct xenv *e = xenv_new();
+    xenv_prot32(e, 0x1000);
+    for (unsigned c = 0; c < 4000; c++) {
+        bool o16 = c & 1;
+        unsigned envlen = o16 ? 14 : 28;
+        uint8_t img[108], nimg[108];
+        for (unsigned i = 0; i < sizeof(img); i++)
+            img[i] = (uint8_t)rnd();
+        for (unsigned i = 0; i < 8; i++) /* registers: the f80 classes */
+            rnd_f80(img + envlen + 10 * i);
+        if (c & 2) /* all masked half the time */
+            img[0] |= 0x3f;
+        memcpy(nimg, img, sizeof(img));
+        nat_rstor_save(nimg, o16);
+        e->cpu.rip = 0x1000;
+        ck_assert_int_eq(E(0xdb, 0xe3), 0);
+        xenv_put(e, 0x3000, img, sizeof(img));
+        memset(e->ram + 0x3100, 0, 108);
+        if (o16) {
+            ck_assert_int_eq(E(0x66, 0xdd, 0x25, 0x00, 0x30, 0, 0), 0);
+            ck_assert_int_eq(E(0x66, 0xdd, 0x35, 0x00, 0x31, 0, 0), 0);
+        } else {
+            ck_assert_int_eq(E(0xdd, 0x25, 0x00, 0x30, 0, 0), 0);
+            ck_assert_int_eq(E(0xdd, 0x35, 0x00, 0x31, 0, 0), 0);
+        }
+        unsigned len = envlen + 80;
+        for (unsigned i = 0; i < len; i++)
+            if (nimg[i] != e->ram[0x3100 + i])
+                ck_abort_msg("case %u (%s): byte %u is %02x, native %02x", c,
+                             o16 ? "16-bit" : "32-bit", i, e->ram[0x3100 + i], nimg[i]);
+    }
+    xenv_free(e);
+}
+END_TEST
+
 Suite *x87native_suite(void)
 {
     Suite *s = suite_create("x87native");
@@ -328,6 +381,7 @@ Suite *x87native_suite(void)
     tcase_add_test(tc, test_native_x87);
     tcase_add_test(tc, test_native_fisttp);
     tcase_add_test(tc, test_host_state_kept);
+    tcase_add_test(tc, test_native_rstor_save);
     suite_add_tcase(s, tc);
     return s;
 }
