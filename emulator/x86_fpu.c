@@ -4,6 +4,8 @@
  * x86_sse.c. */
 #include "x86_internal.h"
 
+#include <errno.h>
+
 int x86_fpu_check(struct x86_ctx *c, unsigned kind)
 {
     const struct vmp_x86_cpu *cpu = c->cpu;
@@ -56,9 +58,8 @@ static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v
  * outside it neither store nor load them). */
 static unsigned nr_xmm(const struct x86_ctx *c) { return c->mode == 64 ? 16 : 8; }
 
-static void fx_store(const struct x86_ctx *c, uint8_t *img, bool rexw)
+static void fx_store(const struct vmp_x86_fpu *f, uint8_t *img, bool rexw, unsigned nxmm)
 {
-    const struct vmp_x86_fpu *f = &c->cpu->fpu;
     put16(img + FX_FCW, f->fcw);
     put16(img + FX_FSW, f->fsw);
     img[FX_FTW] = f->ftw;
@@ -85,21 +86,27 @@ static void fx_store(const struct x86_ctx *c, uint8_t *img, bool rexw)
         put16(p + 8, r->sexp);
         memset(p + 10, 0, 6);
     }
-    for (unsigned i = 0; i < nr_xmm(c); i++) {
+    for (unsigned i = 0; i < nxmm; i++) {
         put64(img + FX_XMM + 16 * i, f->xmm[i][0]);
         put64(img + FX_XMM + 16 * i + 8, f->xmm[i][1]);
     }
 }
 
-/* Validate first, commit only when the whole image is acceptable. */
-static int fx_load(struct x86_ctx *c, const uint8_t *img, bool rexw)
+/* Validate first, commit only when the whole image is acceptable:
+ * -EINVAL for reserved MXCSR bits (FXRSTOR raises #GP(0) for them). */
+static int fx_load(struct vmp_x86_fpu *dst, const uint8_t *img, bool rexw, unsigned nxmm)
 {
-    struct vmp_x86_fpu f = c->cpu->fpu;
+    struct vmp_x86_fpu f = *dst;
     uint32_t mxcsr = get32(img + FX_MXCSR);
     if (mxcsr & ~VMP_X86_MXCSR_MASK)
-        return x86_gp(c, 0); /* reserved MXCSR bits (FXRSTOR, #GP(0)) */
-    f.fcw = get16(img + FX_FCW);
-    f.fsw = get16(img + FX_FSW);
+        return -EINVAL;
+    /* FCW bit 6 reads as 1 and bits 7, 13-15 as 0; FSW's ES and B say
+     * whether an exception flag is unmasked (measured on the CPU by the
+     * differential test; SDM Vol. 1 §8.1.3, §8.1.5) */
+    f.fcw = (uint16_t)((get16(img + FX_FCW) & 0x1f3f) | 0x40);
+    f.fsw = get16(img + FX_FSW) & (uint16_t)~0x8080;
+    if (f.fsw & ~f.fcw & 0x3f)
+        f.fsw |= 0x8080;
     f.ftw = img[FX_FTW];
     f.fop = get16(img + FX_FOP) & 0x7ff;
     if (rexw) {
@@ -119,12 +126,22 @@ static int fx_load(struct x86_ctx *c, const uint8_t *img, bool rexw)
         r->mant = get64(img + FX_ST + 16 * i);
         r->sexp = get16(img + FX_ST + 16 * i + 8);
     }
-    for (unsigned i = 0; i < nr_xmm(c); i++) {
+    for (unsigned i = 0; i < nxmm; i++) {
         f.xmm[i][0] = get64(img + FX_XMM + 16 * i);
         f.xmm[i][1] = get64(img + FX_XMM + 16 * i + 8);
     }
-    c->cpu->fpu = f;
+    *dst = f;
     return 0;
+}
+
+void vmp_x86_fpu_to_fxsave(const struct vmp_x86_fpu *f, uint8_t img[512])
+{
+    fx_store(f, img, true, 16);
+}
+
+int vmp_x86_fpu_from_fxsave(struct vmp_x86_fpu *f, const uint8_t img[512])
+{
+    return fx_load(f, img, true, 16);
 }
 
 static int exec_fxsave_fxrstor(struct x86_ctx *c, bool save)
@@ -144,11 +161,13 @@ static int exec_fxsave_fxrstor(struct x86_ctx *c, bool save)
     if (save) {
         /* reserved bytes keep what memory held: read, overlay, write */
         TRY(x86_read_lin(c, la, img, FX_LEN, VMP_X86_ACC_WRITE));
-        fx_store(c, img, rexw);
+        fx_store(&c->cpu->fpu, img, rexw, nr_xmm(c));
         return x86_write_lin(c, la, img, FX_LEN, VMP_X86_ACC_WRITE);
     }
     TRY(x86_read_lin(c, la, img, FX_LEN, VMP_X86_ACC_READ));
-    return fx_load(c, img, rexw);
+    if (fx_load(&c->cpu->fpu, img, rexw, nr_xmm(c)) < 0)
+        return x86_gp(c, 0);
+    return 0;
 }
 
 int x86_exec_fxstate(struct x86_ctx *c)

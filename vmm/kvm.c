@@ -187,52 +187,21 @@ struct vmp_vcpu vmp_kvm_vcpu(struct vmp_machine *m, unsigned cpu)
     return (struct vmp_vcpu){&kvm_vcpu_ops, &m->kvm->cpus[cpu]};
 }
 
-/* KVM keeps the x87/SSE registers as an FXSAVE image: fpr[] in stack
- * order ST(0)..ST(7), an abridged tag, no FCS/FDS. */
+/* Through KVM_GET/SET_XSAVE, whose first 512 bytes are an FXSAVE image:
+ * KVM_SET_FPU leaves XSTATE_BV alone, so a component the guest had in its
+ * init state would come back as init, and some kernels drop MXCSR there. */
 int vmp_kvm_fpu(struct vmp_machine *m, unsigned cpu, struct vmp_x86_fpu *f, bool write)
 {
     int fd = m->kvm->cpus[cpu].fd;
-    struct kvm_fpu k;
-    memset(&k, 0, sizeof k);
-    if (!write) {
-        if (ioctl(fd, KVM_GET_FPU, &k) < 0)
-            return -errno;
-        f->fcw = k.fcw;
-        f->fsw = k.fsw;
-        f->ftw = k.ftwx;
-        f->fop = k.last_opcode & 0x7ff;
-        f->fip = k.last_ip;
-        f->fdp = k.last_dp;
-        f->fcs = f->fds = 0;
-        f->mxcsr = k.mxcsr;
-    }
-    unsigned top = (f->fsw >> 11) & 7;
-    for (unsigned i = 0; i < 8; i++) {
-        struct vmp_x87_reg *r = &f->st[(top + i) & 7];
-        if (write) {
-            memcpy(k.fpr[i], &r->mant, 8);
-            memcpy(k.fpr[i] + 8, &r->sexp, 2);
-        } else {
-            memcpy(&r->mant, k.fpr[i], 8);
-            memcpy(&r->sexp, k.fpr[i] + 8, 2);
-        }
-    }
-    for (unsigned i = 0; i < 16; i++) {
-        if (write)
-            memcpy(k.xmm[i], f->xmm[i], 16);
-        else
-            memcpy(f->xmm[i], k.xmm[i], 16);
-    }
+    struct kvm_xsave xs;
+    if (ioctl(fd, KVM_GET_XSAVE, &xs) < 0)
+        return -errno;
+    uint8_t *img = (uint8_t *)xs.region;
     if (!write)
-        return 0;
-    k.fcw = f->fcw;
-    k.fsw = f->fsw;
-    k.ftwx = f->ftw;
-    k.last_opcode = f->fop;
-    k.last_ip = f->fip;
-    k.last_dp = f->fdp;
-    k.mxcsr = f->mxcsr;
-    return ioctl(fd, KVM_SET_FPU, &k) < 0 ? -errno : 0;
+        return vmp_x86_fpu_from_fxsave(f, img);
+    vmp_x86_fpu_to_fxsave(f, img);
+    img[512] |= 3; /* XSTATE_BV: x87 and SSE state are in the image */
+    return ioctl(fd, KVM_SET_XSAVE, &xs) < 0 ? -errno : 0;
 }
 
 /* --- CPUID model (docs/vmp-wiring.md, cpuid.c) --- */

@@ -410,6 +410,13 @@ struct vmp_x86_changes {
 int vmp_x86_emulate_one(struct vmp_x86_cpu *cpu, const struct vmp_x86_ops *ops,
                         void *ctx, uint64_t gpa, struct vmp_x86_changes *chg);
 
+/* cpu->fpu as a 512-byte FXSAVE image in the 64-bit format (SDM Vol. 1
+ * Table 10-2; KVM's XSAVE legacy area), and back. Loading takes FCW/FSW
+ * as FXRSTOR does (reserved bits, ES/B) and returns -EINVAL, changing
+ * nothing, for reserved MXCSR bits. */
+void vmp_x86_fpu_to_fxsave(const struct vmp_x86_fpu *fpu, uint8_t img[512]);
+int vmp_x86_fpu_from_fxsave(struct vmp_x86_fpu *fpu, const uint8_t img[512]);
+
 /* True when insn reads or writes x87, MMX or SSE registers (a
  * hardware-assisted VMM must load cpu->fpu from the vCPU before emulating
  * it and store it back after). */

@@ -140,6 +140,34 @@ START_TEST(test_fxrstor_rejects)
 }
 END_TEST
 
+/* FXRSTOR takes FCW with bit 6 as 1 and bits 7, 13-15 as 0, and sets
+ * FSW.ES/B exactly when a flag is unmasked (the values are the host CPU's,
+ * found by the differential test; SDM Vol. 1 §8.1.3, §8.1.5). */
+START_TEST(test_fxrstor_fcw_fsw)
+{
+    struct vmp_x86_fpu f;
+    uint8_t img[512];
+    memset(&f, 0, sizeof f);
+    memset(img, 0, sizeof img);
+    img[0] = 0xe7, img[1] = 0xe7; /* FCW */
+    img[2] = 0xe7, img[3] = 0xe7; /* FSW: PE ZE DE IE flags, all masked */
+    ck_assert_int_eq(vmp_x86_fpu_from_fxsave(&f, img), 0);
+    ck_assert_uint_eq(f.fcw, 0x0767);
+    ck_assert_uint_eq(f.fsw, 0x6767);
+    img[0] = 0x0a, img[1] = 0x02; /* FCW 020a: IM clear */
+    img[2] = 0x01, img[3] = 0x00; /* FSW: IE */
+    ck_assert_int_eq(vmp_x86_fpu_from_fxsave(&f, img), 0);
+    ck_assert_uint_eq(f.fcw, 0x024a);
+    ck_assert_uint_eq(f.fsw, 0x8081); /* ES and B */
+    /* a reserved MXCSR bit: -EINVAL and nothing changes */
+    struct vmp_x86_fpu before = f;
+    img[24 + 2] = 1; /* MXCSR bit 16 */
+    img[0] = 0x7f;
+    ck_assert_int_eq(vmp_x86_fpu_from_fxsave(&f, img), -EINVAL);
+    ck_assert_mem_eq(&f, &before, sizeof f);
+}
+END_TEST
+
 START_TEST(test_mxcsr)
 {
     struct xenv *e = xenv_new();
@@ -259,6 +287,7 @@ Suite *fxstate_suite(void)
     tcase_add_test(tc, test_fxsave32_layout);
     tcase_add_test(tc, test_fxrstor_rejects);
     tcase_add_test(tc, test_mxcsr);
+    tcase_add_test(tc, test_fxrstor_fcw_fsw);
     tcase_add_test(tc, test_clflush);
     tcase_add_test(tc, test_uses_fpu);
 #if defined(__x86_64__)
