@@ -87,7 +87,7 @@ static const struct { bool mmio; uint64_t base, len; } windows[] = {
     { false, 0x61, 1 }, { false, 0x70, 4 }, { false, 0x3F8, 8 }, { false, 0x600, 64 },
     { false, 0xCF8, 8 }, { true, 0xFEC00000, 0x100 }, { true, 0xFEE00000, 0x1000 },
     { true, 0xB0000000, 0x10000 }, { true, 0xFED00000, 0x400 }, { false, 0x92, 1 },
-    { false, 0xE0, 8 }, { false, 0x2000, 24 },
+    { false, 0xE0, 8 }, { false, 0x2000, 24 }, { false, 0x60, 1 }, { false, 0x64, 1 },
 };
 
 static uint64_t rng_state;
