@@ -158,6 +158,120 @@ static unsigned host_run(unsigned id, unsigned imm, uint32_t ctl, union v128 *a,
     return out & MXCSR_FLAGS;
 }
 
+/* ---- PE after an unmasked overflow or underflow -----------------------
+ * The hardware then rounds the result to the format's precision with an
+ * unbounded exponent and sets PE only if that loses bits (SDM Vol. 1
+ * §4.9.1.4, §4.9.1.5); the masked run cannot say. Only ADD, SUB, MUL,
+ * DIV and CVTPD2PS/CVTSD2SS overflow or underflow: for their elements
+ * that do, exactness is decided with integer arithmetic. */
+typedef unsigned __int128 u128;
+
+struct fpnum {
+    uint64_t m; /* significand as an integer */
+    int e;      /* value = m * 2^e */
+    bool neg;
+};
+
+static struct fpnum fp_split(uint64_t bits, bool dbl, bool daz)
+{
+    unsigned mb = dbl ? 52 : 23, eb = dbl ? 11 : 8;
+    int bias = dbl ? 1023 : 127;
+    struct fpnum n;
+    n.neg = (bits >> (mb + eb)) & 1;
+    unsigned ex = (unsigned)(bits >> mb) & ((1u << eb) - 1);
+    n.m = bits & ((1ull << mb) - 1);
+    if (ex) {
+        n.m |= 1ull << mb;
+        n.e = (int)ex - bias - (int)mb;
+    } else {
+        n.e = 1 - bias - (int)mb;
+        if (daz)
+            n.m = 0;
+    }
+    return n;
+}
+
+/* Does x (non-zero) fit in p significant bits? */
+static bool fits(u128 x, unsigned p)
+{
+    if (!x)
+        return true;
+    while (!(x & 1))
+        x >>= 1;
+    return x < ((u128)1 << p);
+}
+
+/* Is a OP b exactly representable with p bits (any exponent)? */
+static bool exact_op(unsigned op, struct fpnum a, struct fpnum b, unsigned p)
+{
+    switch (op) {
+    case 0x59: /* MUL */
+        return fits((u128)a.m * b.m, p);
+    case 0x5e: { /* DIV: b's odd part must divide a */
+        if (!b.m)
+            return true;
+        uint64_t odd = b.m;
+        while (!(odd & 1))
+            odd >>= 1;
+        return a.m % odd == 0 && fits(a.m / odd, p);
+    }
+    case 0x58: case 0x5c: { /* ADD, SUB */
+        if (op == 0x5c)
+            b.neg = !b.neg;
+        if (!a.m || !b.m)
+            return true;
+        if (a.e < b.e) {
+            struct fpnum t = a;
+            a = b;
+            b = t;
+        }
+        unsigned d = (unsigned)(a.e - b.e);
+        if (d > p + 2)
+            return false; /* the span from b's low bit to a's top exceeds p */
+        __int128 s = (__int128)((u128)a.m << d) * (a.neg ? -1 : 1) +
+                     (__int128)b.m * (b.neg ? -1 : 1);
+        return fits((u128)(s < 0 ? -s : s), p);
+    }
+    default: /* CVTPD2PS, CVTSD2SS */
+        return fits(b.m, p);
+    }
+}
+
+static unsigned post_fault_pe(unsigned id, uint32_t ctl, const union v128 *a,
+                              const union v128 *b, unsigned unmasked)
+{
+    unsigned op = id >> 3, p = id & 3;
+    bool cvt = op == 0x5a;
+    bool dbl = cvt ? true : (p & 1); /* operand format */
+    unsigned n = cvt ? (p == 1 ? 2 : 1) : (p == 0 ? 4 : p == 1 ? 2 : 1);
+    unsigned sid = FID(op, cvt ? 3 : (p & 1) ? 3 : 2, 0); /* scalar twin */
+    bool daz = ctl & MXCSR_DAZ;
+    unsigned pe = 0;
+    for (unsigned i = 0; i < n; i++) {
+        union v128 x, y;
+        memset(&x, 0, sizeof(x));
+        memset(&y, 0, sizeof(y));
+        uint64_t ga = dbl ? a->q[i] : a->d[i], gb = dbl ? b->q[i] : b->d[i];
+        if (dbl) {
+            x.q[0] = ga;
+            y.q[0] = gb;
+        } else {
+            x.d[0] = (uint32_t)ga;
+            y.d[0] = (uint32_t)gb;
+        }
+        uint64_t g = 0;
+        unsigned fl = host_run(sid, 0, ctl, &x, &y, &g, NULL);
+        if (fl & unmasked & (MXCSR_OE | MXCSR_UE)) {
+            if (!exact_op(op, fp_split(ga, dbl, daz), fp_split(gb, dbl, daz),
+                          cvt ? 24 : dbl ? 53 : 24))
+                pe = MXCSR_PE;
+        } else {
+            pe |= fl & MXCSR_PE;
+        }
+    }
+    return pe;
+}
+
 /* Execute `id` for the guest: a = a OP b, with MXCSR exception semantics
  * (SDM Vol. 1 §11.5.1). Commits a, g and zpc only when no unmasked
  * exception fires; MXCSR flags are set either way. */
@@ -188,6 +302,8 @@ static int fp_run(struct sse *s, unsigned id, union v128 *a, const union v128 *b
         uint64_t g2 = *g;
         post |= host_run(id, s->imm, ctl | MXCSR_FTZ, &r2, b, &g2, NULL) & MXCSR_UE;
     }
+    if (post & unmasked & (MXCSR_OE | MXCSR_UE))
+        post = (post & ~MXCSR_PE) | post_fault_pe(id, ctl, a, b, unmasked);
     *mx |= pre | post;
     if (post & unmasked)
         return sse_simd_fault(s);
