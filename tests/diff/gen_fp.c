@@ -249,6 +249,15 @@ static uint32_t rand_mxcsr(struct gen *g)
     return m;
 }
 
+/* On AMD the x87 pointers (FOP, FIP, FDP) survive only while an
+ * exception is pending: XRSTOR and FXRSTOR load them only with FSW.ES
+ * set, and XSAVE stores zeros without it, so a switch of the FPU state by
+ * the host kernel while ES is clear loses them (measured: streams whose
+ * FLDCW later unmasked a sticky flag read back zero pointers now and
+ * then). Loaded states therefore carry zero pointers where ES is clear,
+ * and an FLDCW that unmasks anything is preceded by FNCLEX, so ES is set
+ * only by an instruction's exception or by a loaded state that has it. */
+
 /* FSW for a control word: ES and B follow the exception flags the control
  * word unmasks (that is how the host loads them: an XRSTOR of FSW with
  * unmasked flags comes back with ES set, one without with ES clear). */
@@ -288,6 +297,8 @@ void gen_fp_seed(struct gen *g, uint64_t seed, uint64_t idx)
     f->fop = (uint16_t)(rnd(g) & 0x7ff);
     f->fip = rnd(g) >> 16;
     f->fdp = rnd(g) >> 16;
+    if (!(f->fsw & 0x80)) /* see pointers_lost() */
+        f->fop = 0, f->fip = f->fdp = 0;
     for (unsigned i = 0; i < 8; i++) {
         uint64_t m;
         uint16_t se;
@@ -382,6 +393,12 @@ static void mem_op(struct gen *g, struct ins *i, unsigned width, unsigned t, int
         }
     } else {
         target = data_target(g, width);
+    }
+    if (rn(g, 1000) < 5) {
+        /* #PF on the not-present page: the instruction changes nothing,
+         * x87/SSE state included */
+        target = G_NOTPRESENT + (rn(g, 0x1000 - 16) & ~15u);
+        g->fault = 1;
     }
     fill(g, target, t, width);
     i->modrm = 1;
@@ -626,6 +643,8 @@ void f_x87_ctrl(struct gen *g)
         uint16_t cw = rand_fcw(g);
         memcpy(g->data0 + (t - G_DATA), &cw, 2);
         setup_store(g, t, cw, 2);
+        if ((cw & 0x3f) != 0x3f)
+            x87_reg(g, 0xDB, 0xE2); /* fnclex: no stale pending exception */
         i.modrm = 1;
         pick_mem_at(g, &i, t, 0);
         ins_emit(g, &i);
@@ -668,10 +687,16 @@ void f_x87_ctrl(struct gen *g)
         opc(&i, save ? 0xDD : 0xD9);
         i.reg = 6;
         uint64_t t = data_target(g, n);
+        if (!gen_avoid_bugs && pct(g, 3)) { /* into the read-only page:
+                                             * known bug fxsave_pf_cr2 */
+            t = G_RO - 1 - rn(g, n - 1);
+            g->fault = 1;
+        }
         i.modrm = 1;
         pick_mem_at(g, &i, t, 0);
         ins_emit(g, &i);
-        img_stored(g, t, o16 ? GEN_IMG_ENV16 : save ? GEN_IMG_SAVE : GEN_IMG_ENV);
+        if (!g->fault)
+            img_stored(g, t, o16 ? GEN_IMG_ENV16 : save ? GEN_IMG_SAVE : GEN_IMG_ENV);
         if (save) /* FNSAVE initializes the FPU (SDM Vol. 2A FSAVE) */
             g->fp_top = 0, g->fp_tags = 0;
         break;
@@ -708,6 +733,11 @@ void f_x87_ctrl(struct gen *g)
         setup_store(g, t, cw, w);
         setup_store(g, t + w, sw, w);
         setup_store(g, t + 2 * w, tw, w);
+        if (!(sw & 0x80)) { /* pointers: zero without ES */
+            setup_store(g, t + 3 * w, 0, 8);
+            if (!o16)
+                setup_store(g, t + 20, 0, 8);
+        }
         ins_init(&i);
         if (o16)
             pfx(&i, 0x66);
@@ -744,9 +774,17 @@ void f_fxstate(struct gen *g)
          * goes to KVM's instruction emulator, which performs it without
          * the alignment check (measured), so there is no oracle */
         uint64_t t = (G_DATA + rn(g, G_DATA_SIZE - 512)) & ~15ull;
+        if (!gen_avoid_bugs && rn(g, 100) < 2) {
+            /* #PF: the image would run from the data area into the
+             * read-only page; nothing may be written (known bug
+             * fxsave_pf_cr2) */
+            t = G_RO - 16 * (1 + rn(g, 31));
+            g->fault = 1;
+        }
         pick_mem_at(g, &i, t, 0);
         ins_emit(g, &i);
-        img_stored(g, t, GEN_IMG_FXSAVE);
+        if (!g->fault)
+            img_stored(g, t, GEN_IMG_FXSAVE);
         return;
     }
     if (k == 1) { /* FXRSTOR / FXRSTOR64 of an image of the seed's kind */
@@ -773,6 +811,9 @@ void f_fxstate(struct gen *g)
          * them 57 bits wide (bit 56 sign-extended, measured) */
         uint64_t fip = (uint64_t)((int64_t)(rnd(g) << 16) >> 16);
         uint64_t fdp = (uint64_t)((int64_t)(rnd(g) << 16) >> 16);
+        uint32_t fop = (uint32_t)rn(g, 0x800);
+        if (!(sw & 0x80))
+            fip = fdp = 0, fop = 0;
         memcpy(p + 8, &fip, 8);
         memcpy(p + 16, &fdp, 8);
         for (unsigned r = 0; r < 8; r++) {
@@ -788,6 +829,7 @@ void f_fxstate(struct gen *g)
          * (the stack, a string instruction) may have landed on them */
         setup_store(g, t, (uint32_t)cw | (uint32_t)sw << 16, 4);
         setup_store(g, t + 24, mx, 4);
+        setup_store(g, t + 4, tags | fop << 16, 4);
         setup_store(g, t + 8, fip, 8); /* sign-extended imm32: canonical */
         setup_store(g, t + 16, fdp, 8);
         g->fp_top = top;
