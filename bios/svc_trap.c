@@ -359,7 +359,7 @@ int vmp_bios_save(const struct vmp_bios *b, struct vmp_state_writer *w)
     vmp_state_put_bool(w, b->waiting);
     vmp_state_put_u64(w, b->wait_deadline);
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 int vmp_bios_load(struct vmp_bios *b, struct vmp_state_reader *r)

@@ -13,6 +13,8 @@ void vmp_state_writer_free(struct vmp_state_writer *w)
     memset(w, 0, sizeof *w);
 }
 
+int vmp_state_writer_error(const struct vmp_state_writer *w) { return w->err; }
+
 int vmp_state_writer_status(const struct vmp_state_writer *w)
 {
     if (w->err)

@@ -50,8 +50,12 @@ void vmp_state_put_u32(struct vmp_state_writer *w, uint32_t v);
 void vmp_state_put_u64(struct vmp_state_writer *w, uint64_t v);
 void vmp_state_put_bool(struct vmp_state_writer *w, bool v);
 void vmp_state_put_bytes(struct vmp_state_writer *w, const void *p, size_t n);
-/* 0, or the first error (-ENOMEM, -EINVAL for unbalanced sections). */
+/* 0, or the first error (-ENOMEM, -EINVAL for unbalanced sections): the
+ * check for a finished stream. */
 int vmp_state_writer_status(const struct vmp_state_writer *w);
+/* The first error so far, sections may still be open: what a part's save
+ * returns, so parts can be saved inside an embedder's own sections. */
+int vmp_state_writer_error(const struct vmp_state_writer *w);
 
 void vmp_state_reader_init(struct vmp_state_reader *r, const void *buf, size_t len);
 /* Open the next section: -EBADMSG if truncated or the tag differs,

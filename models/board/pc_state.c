@@ -18,9 +18,8 @@ static unsigned lapic_count(const struct vmp_pc *pc)
     return pc->cpus_created ? pc->cfg.ncpus : 0;
 }
 
-/* A part's save returns vmp_state_writer_status, which counts the open
- * "pc" section as unbalanced (-EINVAL); the writer's sticky error is what
- * tells whether the part's bytes made it, so that is what is checked. */
+/* A part's save fails only through the writer's sticky error, which
+ * vmp_pc_save returns once the "pc" section is closed. */
 static void save_parts(const struct vmp_pc *pc, struct vmp_state_writer *w)
 {
     (void)vmp_hpet_save(pc->hpet, w);
@@ -86,7 +85,7 @@ int vmp_pc_save(const struct vmp_pc *pc, struct vmp_state_writer *w)
     vmp_state_put_bytes(w, pc->dbg_line, pc->dbg_len);
     save_parts(pc, w);
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 /* The board's own fields, read and checked before anything is changed. */

@@ -28,7 +28,7 @@ int vmp_i8042_save(const struct vmp_i8042 *c, struct vmp_state_writer *w)
     ps2_kbd_save(&c->kbd, w);
     ps2_mouse_save(&c->mouse, w);
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 static bool valid_pending(uint8_t p)

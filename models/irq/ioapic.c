@@ -234,7 +234,7 @@ int vmp_ioapic_save(const struct vmp_ioapic *io, struct vmp_state_writer *w)
     for (unsigned i = 0; i < VMP_IOAPIC_PINS; i++)
         vmp_state_put_u64(w, io->rte[i]);
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 int vmp_ioapic_load(struct vmp_ioapic *io, struct vmp_state_reader *r)

@@ -980,7 +980,7 @@ int vmp_lapic_save(const struct vmp_lapic *l, struct vmp_state_writer *w)
     vmp_state_put_bool(w, l->extint_pending);
     vmp_state_put_u8(w, l->sipi_vector);
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 int vmp_lapic_load(struct vmp_lapic *l, struct vmp_state_reader *r)

@@ -388,7 +388,7 @@ int vmp_pic_save(const struct vmp_pic *p, struct vmp_state_writer *w)
         vmp_state_put_bool(w, c->rotate_aeoi);
     }
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 int vmp_pic_load(struct vmp_pic *p, struct vmp_state_reader *r)

@@ -56,7 +56,7 @@ int vmp_debug_console_save(const struct vmp_debug_console *c, struct vmp_state_w
     (void)c;
     vmp_state_begin(w, "debug-console", 1);
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 int vmp_debug_console_load(struct vmp_debug_console *c, struct vmp_state_reader *r)

@@ -62,7 +62,7 @@ int vmp_debug_exit_save(const struct vmp_debug_exit *d, struct vmp_state_writer 
     vmp_state_begin(w, "debug-exit", 1);
     vmp_state_put_u8(w, (uint8_t)d->iosize);
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 int vmp_debug_exit_load(struct vmp_debug_exit *d, struct vmp_state_reader *r)

@@ -71,7 +71,7 @@ int vmp_port92_save(const struct vmp_port92 *p, struct vmp_state_writer *w)
     vmp_state_begin(w, "port92", 1);
     vmp_state_put_u8(w, p->reg);
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 int vmp_port92_load(struct vmp_port92 *p, struct vmp_state_reader *r)

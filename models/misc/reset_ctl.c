@@ -66,7 +66,7 @@ int vmp_reset_ctl_save(const struct vmp_reset_ctl *rc, struct vmp_state_writer *
     vmp_state_begin(w, "reset-ctl", 1);
     vmp_state_put_u8(w, rc->reg);
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 int vmp_reset_ctl_load(struct vmp_reset_ctl *rc, struct vmp_state_reader *r)

@@ -158,7 +158,7 @@ int vmp_testdev_save(const struct vmp_testdev *t, struct vmp_state_writer *w)
     vmp_state_put_u32(w, t->data);
     vmp_state_put_u32(w, t->levels);
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 int vmp_testdev_load(struct vmp_testdev *t, struct vmp_state_reader *r)

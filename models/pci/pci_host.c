@@ -218,7 +218,7 @@ int vmp_pci_host_save(const struct vmp_pci_host *h, struct vmp_state_writer *w)
     vmp_state_put_u32(w, h->config_address);
     vmp_pci_func_save(&h->func, w);
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 int vmp_pci_host_load(struct vmp_pci_host *h, struct vmp_state_reader *r)

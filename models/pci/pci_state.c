@@ -29,7 +29,7 @@ int vmp_pci_func_save(const struct vmp_pci_func *f, struct vmp_state_writer *w)
             vmp_state_put_u64(w, f->msix.pba[i]);
     }
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 void vmp_pci_func_load_abort(struct vmp_pci_func_staged *s)

@@ -513,7 +513,7 @@ int vmp_uart_save(const struct vmp_uart *u, struct vmp_state_writer *w)
     }
     vmp_state_put_u64(w, u->rx_last);
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 int vmp_uart_load(struct vmp_uart *u, struct vmp_state_reader *r)

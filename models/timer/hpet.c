@@ -500,7 +500,7 @@ int vmp_hpet_save(const struct vmp_hpet *h, struct vmp_state_writer *w)
         vmp_state_put_u64(w, t->vs_written);
     }
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 int vmp_hpet_load(struct vmp_hpet *h, struct vmp_state_reader *r)

@@ -720,7 +720,7 @@ int vmp_pit_save(const struct vmp_pit *p, struct vmp_state_writer *w)
     vmp_state_put_bool(w, p->line);
     vmp_state_put_u64(w, p->last_eval);
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 /* Bounds that keep the formulas in range: |v| below 2^62 ticks. */

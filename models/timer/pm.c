@@ -255,7 +255,7 @@ int vmp_pm_save(const struct vmp_pm *pm, struct vmp_state_writer *w)
     vmp_state_put_bytes(w, pm->gpe_en, 8);
     vmp_state_put_bool(w, pm->powered_off);
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 int vmp_pm_load(struct vmp_pm *pm, struct vmp_state_reader *r)

@@ -570,7 +570,7 @@ int vmp_rtc_save(const struct vmp_rtc *r, struct vmp_state_writer *w)
     vmp_state_put_u64(w, r->origin);
     vmp_state_put_u64(w, r->synced);
     vmp_state_end(w);
-    return vmp_state_writer_status(w);
+    return vmp_state_writer_error(w);
 }
 
 int vmp_rtc_load(struct vmp_rtc *r, struct vmp_state_reader *rd)

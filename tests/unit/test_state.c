@@ -104,6 +104,8 @@ START_TEST(writer_misuse)
     vmp_state_writer_init(&w);
     vmp_state_begin(&w, "x", 1);
     ck_assert_int_eq(vmp_state_writer_status(&w), -EINVAL); /* unbalanced */
+    /* ...but no error yet: a part saved inside an open section returns 0 */
+    ck_assert_int_eq(vmp_state_writer_error(&w), 0);
     vmp_state_end(&w);
     ck_assert_int_eq(vmp_state_writer_status(&w), 0);
     vmp_state_end(&w);
@@ -112,6 +114,7 @@ START_TEST(writer_misuse)
     vmp_state_writer_init(&w);
     vmp_state_begin(&w, "", 1);
     ck_assert_int_eq(vmp_state_writer_status(&w), -EINVAL);
+    ck_assert_int_eq(vmp_state_writer_error(&w), -EINVAL); /* a bad tag sticks */
     vmp_state_writer_free(&w);
     vmp_state_writer_init(&w);
     vmp_state_begin(&w, "v0", 0);
