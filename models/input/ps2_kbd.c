@@ -204,46 +204,41 @@ int ps2_kbd_key(struct ps2_kbd *k, unsigned keycode, bool pressed)
     return 0;
 }
 
+/* One record inside the controller's section (i8042_state.c): the two
+ * queues, then the fields as bytes (a single put keeps save/load cheap). */
+#define KF_SCANNING 0x01
+#define KF_MID_SEQ 0x02
+
 void ps2_kbd_save(const struct ps2_kbd *k, struct vmp_state_writer *w)
 {
-    vmp_state_begin(w, "ps2kbd", 1);
     ps2_queue_save(&k->resp, w);
     ps2_queue_save(&k->data, w);
-    vmp_state_put_u8(w, k->pending);
-    vmp_state_put_u8(w, k->set);
-    vmp_state_put_u8(w, k->leds);
-    vmp_state_put_u8(w, k->typematic);
-    vmp_state_put_bool(w, k->scanning);
-    vmp_state_put_bool(w, k->mid_seq);
-    vmp_state_put_u8(w, k->last);
-    vmp_state_put_u8(w, k->mods);
-    vmp_state_end(w);
+    const uint8_t rec[7] = {
+        k->pending, k->set, k->leds, k->typematic,
+        (uint8_t)((k->scanning ? KF_SCANNING : 0) | (k->mid_seq ? KF_MID_SEQ : 0)),
+        k->last, k->mods,
+    };
+    vmp_state_put_bytes(w, rec, sizeof rec);
 }
 
 /* Reads into *k (the caller's scratch copy) and records any invalid field
- * on r; the caller closes the outer section and commits. */
+ * on r; the caller closes the section and commits. */
 void ps2_kbd_load(struct ps2_kbd *k, struct vmp_state_reader *r)
 {
-    uint32_t version;
-    if (vmp_state_open(r, "ps2kbd", 1, &version)) {
-        vmp_state_fail(r, -EBADMSG);
-        return;
-    }
+    uint8_t rec[7];
     ps2_queue_load(&k->resp, r);
     ps2_queue_load(&k->data, r);
-    k->pending = vmp_state_get_u8(r);
-    if (k->pending != 0 && k->pending != 0xED && k->pending != 0xF3 && k->pending != 0xF0)
+    vmp_state_get_bytes(r, rec, sizeof rec);
+    k->pending = rec[0];
+    k->set = rec[1];
+    k->leds = rec[2];
+    k->typematic = rec[3];
+    k->scanning = rec[4] & KF_SCANNING;
+    k->mid_seq = rec[4] & KF_MID_SEQ;
+    k->last = rec[5];
+    k->mods = rec[6];
+    if ((k->pending != 0 && k->pending != 0xED && k->pending != 0xF3 && k->pending != 0xF0) ||
+        (k->set != 1 && k->set != 2) || k->leds > 7 || (rec[4] & ~(KF_SCANNING | KF_MID_SEQ)) ||
+        (k->mods & ~(PS2_MOD_SHIFT | PS2_MOD_CTRL | PS2_MOD_ALT)))
         vmp_state_fail(r, -EINVAL);
-    k->set = vmp_state_get_u8(r);
-    if (k->set != 1 && k->set != 2)
-        vmp_state_fail(r, -EINVAL);
-    k->leds = vmp_state_get_u8_max(r, 7);
-    k->typematic = vmp_state_get_u8(r);
-    k->scanning = vmp_state_get_bool(r);
-    k->mid_seq = vmp_state_get_bool(r);
-    k->last = vmp_state_get_u8(r);
-    k->mods = vmp_state_get_u8_max(r, PS2_MOD_SHIFT | PS2_MOD_CTRL | PS2_MOD_ALT);
-    int err = vmp_state_close(r);
-    if (err)
-        vmp_state_fail(r, err);
 }

@@ -359,33 +359,36 @@ int ps2_mouse_event(struct ps2_mouse *m, int dx, int dy, int dz, unsigned button
     return 0;
 }
 
+/* One record inside the controller's section (i8042_state.c). */
+#define MF_SCALING 0x01
+#define MF_REMOTE 0x02
+#define MF_WRAP 0x04
+#define MF_REPORTING 0x08
+#define MF_MID_SEQ 0x10
+#define MF_ALL 0x1F
+
 void ps2_mouse_save(const struct ps2_mouse *m, struct vmp_state_writer *w)
 {
-    vmp_state_begin(w, "ps2mouse", 1);
     ps2_queue_save(&m->resp, w);
     ps2_queue_save(&m->data, w);
-    vmp_state_put_u8(w, m->pending);
-    vmp_state_put_u8(w, m->rate);
-    vmp_state_put_u8(w, m->resolution);
-    vmp_state_put_u8(w, m->id);
-    vmp_state_put_bytes(w, m->knock, 3);
-    vmp_state_put_bool(w, m->scaling21);
-    vmp_state_put_bool(w, m->remote);
-    vmp_state_put_bool(w, m->wrap);
-    vmp_state_put_bool(w, m->reporting);
-    vmp_state_put_bool(w, m->mid_seq);
-    vmp_state_put_u8(w, m->last);
-    vmp_state_put_u8(w, m->buttons);
-    vmp_state_put_u8(w, m->sent_buttons);
-    vmp_state_put_u32(w, (uint32_t)m->dx);
-    vmp_state_put_u32(w, (uint32_t)m->dy);
-    vmp_state_put_u32(w, (uint32_t)m->dz);
-    vmp_state_end(w);
+    uint8_t flags = (uint8_t)((m->scaling21 ? MF_SCALING : 0) | (m->remote ? MF_REMOTE : 0) |
+                              (m->wrap ? MF_WRAP : 0) | (m->reporting ? MF_REPORTING : 0) |
+                              (m->mid_seq ? MF_MID_SEQ : 0));
+    uint8_t rec[23] = {
+        m->pending, m->rate, m->resolution, m->id, m->knock[0], m->knock[1], m->knock[2],
+        flags, m->last, m->buttons, m->sent_buttons,
+    };
+    const int32_t acc[3] = { m->dx, m->dy, m->dz };
+    for (unsigned a = 0; a < 3; a++)
+        for (unsigned i = 0; i < 4; i++)
+            rec[11 + 4 * a + i] = (uint8_t)((uint32_t)acc[a] >> (8 * i));
+    vmp_state_put_bytes(w, rec, sizeof rec);
 }
 
-static int32_t get_acc(struct vmp_state_reader *r)
+static int32_t get_acc(struct vmp_state_reader *r, const uint8_t *b)
 {
-    int32_t v = (int32_t)vmp_state_get_u32(r);
+    int32_t v = (int32_t)((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                          (uint32_t)b[3] << 24);
     if (v > PS2_MOUSE_ACC_MAX || v < -PS2_MOUSE_ACC_MAX)
         vmp_state_fail(r, -EINVAL);
     return v;
@@ -393,36 +396,30 @@ static int32_t get_acc(struct vmp_state_reader *r)
 
 void ps2_mouse_load(struct ps2_mouse *m, struct vmp_state_reader *r)
 {
-    uint32_t version;
-    if (vmp_state_open(r, "ps2mouse", 1, &version)) {
-        vmp_state_fail(r, -EBADMSG);
-        return;
-    }
+    uint8_t rec[23];
     ps2_queue_load(&m->resp, r);
     ps2_queue_load(&m->data, r);
-    m->pending = vmp_state_get_u8(r);
-    if (m->pending != 0 && m->pending != 0xE8 && m->pending != 0xF3)
+    vmp_state_get_bytes(r, rec, sizeof rec);
+    m->pending = rec[0];
+    m->rate = rec[1];
+    m->resolution = rec[2];
+    m->id = rec[3];
+    m->knock[0] = rec[4];
+    m->knock[1] = rec[5];
+    m->knock[2] = rec[6];
+    m->scaling21 = rec[7] & MF_SCALING;
+    m->remote = rec[7] & MF_REMOTE;
+    m->wrap = rec[7] & MF_WRAP;
+    m->reporting = rec[7] & MF_REPORTING;
+    m->mid_seq = rec[7] & MF_MID_SEQ;
+    m->last = rec[8];
+    m->buttons = rec[9];
+    m->sent_buttons = rec[10];
+    m->dx = get_acc(r, rec + 11);
+    m->dy = get_acc(r, rec + 15);
+    m->dz = get_acc(r, rec + 19);
+    if ((m->pending != 0 && m->pending != 0xE8 && m->pending != 0xF3) || !valid_rate(m->rate) ||
+        m->resolution > 3 || (m->id != 0 && m->id != 3 && m->id != 4) || (rec[7] & ~MF_ALL) ||
+        m->buttons > 0x1F || m->sent_buttons > 0x1F)
         vmp_state_fail(r, -EINVAL);
-    m->rate = vmp_state_get_u8(r);
-    if (!valid_rate(m->rate))
-        vmp_state_fail(r, -EINVAL);
-    m->resolution = vmp_state_get_u8_max(r, 3);
-    m->id = vmp_state_get_u8(r);
-    if (m->id != 0 && m->id != 3 && m->id != 4)
-        vmp_state_fail(r, -EINVAL);
-    vmp_state_get_bytes(r, m->knock, 3);
-    m->scaling21 = vmp_state_get_bool(r);
-    m->remote = vmp_state_get_bool(r);
-    m->wrap = vmp_state_get_bool(r);
-    m->reporting = vmp_state_get_bool(r);
-    m->mid_seq = vmp_state_get_bool(r);
-    m->last = vmp_state_get_u8(r);
-    m->buttons = vmp_state_get_u8_max(r, 0x1F);
-    m->sent_buttons = vmp_state_get_u8_max(r, 0x1F);
-    m->dx = get_acc(r);
-    m->dy = get_acc(r);
-    m->dz = get_acc(r);
-    int err = vmp_state_close(r);
-    if (err)
-        vmp_state_fail(r, err);
 }
