@@ -124,10 +124,14 @@ int x86_exec_x87(struct x86_ctx *c)
     if (kind == K_CTL)
         return x87_exec_control(c, op, modrm);
     TRY(x87_wait_check(c));
+    bool mem = (modrm >> 6) != 3;
+    struct vmp_x86_fpu f = cpu->fpu;
+    uint64_t fl = cpu->rflags;
+    if (!mem && x87_fast(&f, op, modrm))
+        goto done;
     if (!X87_HOST)
         return VMP_X86_UNHANDLED;
 
-    bool mem = (modrm >> 6) != 3;
     bool store = kind == K_ST || kind == K_TTP;
     uint64_t ea = 0;
     uint8_t buf[16];
@@ -139,9 +143,7 @@ int x86_exec_x87(struct x86_ctx *c)
         else
             TRY(x86_read_mem(c, in->mem.seg, ea, buf, size));
     }
-    struct vmp_x86_fpu f = cpu->fpu;
     uint16_t old = f.fsw & X87_FLAGS;
-    uint64_t fl = cpu->rflags;
     TRY(x87_host_run(&f, op, modrm, buf, &fl));
     uint16_t raised = f.fsw & X87_EXC;
     f.fsw |= old; /* the flags are sticky */
@@ -150,6 +152,7 @@ int x86_exec_x87(struct x86_ctx *c)
      * §8.5.1, §8.5.4, §8.5.5; measured on the host); PE stores. */
     if (store && !(raised & ~f.fcw & (X87_IE | X87_OE | X87_UE)))
         TRY(x86_write_mem(c, in->mem.seg, ea, buf, size));
+done:
     /* non-control instructions record themselves (Vol. 1 §8.1.8, §8.1.9) */
     f.fop = (uint16_t)((op << 8) | modrm);
     f.fip = cpu->rip;

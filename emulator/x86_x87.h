@@ -74,6 +74,9 @@ int x87_exec_control(struct x86_ctx *c, unsigned op, unsigned modrm);
  * 0, or VMP_X86_UNHANDLED when the host cannot run it. */
 int x87_host_run(struct vmp_x86_fpu *f, unsigned op, unsigned modrm,
                  uint8_t buf[16], uint64_t *rflags);
+/* FXCH, FLD ST(i), FST/FSTP ST(i), FLDZ, FLD1, FINCSTP, FDECSTP in C
+ * when they raise nothing (x86_x87_fast.c): true if done. */
+bool x87_fast(struct vmp_x86_fpu *f, unsigned op, unsigned modrm);
 /* True when the host FPU can run FISTTP (SSE3). */
 bool x87_host_has_fisttp(void);
 

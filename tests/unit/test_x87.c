@@ -46,7 +46,7 @@ static bool numeric_ok(void)
 {
     struct xenv *e = xenv_new();
     xenv_prot32(e, 0x1000);
-    int rc = X(e, 0xd9, 0xe8);
+    int rc = X(e, 0xd9, 0xeb); /* fldpi (FLD1 and FLDZ may be done in C) */
     xenv_free(e);
     return rc == VMP_X86_OK;
 }
@@ -62,7 +62,7 @@ START_TEST(test_numeric_fallback)
     xenv_prot32(e, 0x1000);
     OK(e, 0xdb, 0xe3);
     struct vmp_x86_cpu before = e->cpu;
-    int rc = X(e, 0xd9, 0xe8);                     /* fld1 */
+    int rc = X(e, 0xd9, 0xeb);                     /* fldpi */
     if (rc == VMP_X86_UNHANDLED) {                 /* nothing changed */
         ck_assert_mem_eq(&e->cpu.fpu, &before.fpu, sizeof(before.fpu));
         ck_assert_uint_eq(e->cpu.rip, before.rip);
