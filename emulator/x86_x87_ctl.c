@@ -80,11 +80,12 @@ static unsigned env_load(const struct x86_ctx *c, struct vmp_x86_fpu *f,
             f->fop = w8 & 0x7ff;
             f->fdp = (uint32_t)(get16(p + 12) >> 12) << 16 | get16(p + 10);
             f->fcs = f->fds = 0;
-        } else {
+        } else { /* no FOP in this layout: the CPU clears it */
             f->fip = get16(p + 6);
             f->fcs = get16(p + 8);
             f->fdp = get16(p + 10);
             f->fds = get16(p + 12);
+            f->fop = 0;
         }
     } else {
         f->fcw = x87_fcw_load(get16(p + 0));

@@ -393,6 +393,12 @@ START_TEST(test_env_layouts)
     static const uint16_t pm16[7] = { 0x0260, 0x7000, 0x8fff, 0x3344, 0x0008, 0x7788, 0x0010 };
     for (unsigned i = 0; i < 7; i++)
         ck_assert_uint_eq(xenv_get(e, 0x3100 + 2 * i, 2), pm16[i]);
+    /* FLDENV of that layout: no FOP field, so FOP becomes 0 (as the CPU
+     * does, found by tests/diff) */
+    OK(e, 0x66, 0xd9, 0x25, 0x00, 0x31, 0x00, 0x00);
+    ck_assert_uint_eq(FPU.fop, 0);
+    ck_assert_uint_eq(FPU.fip, 0x3344);
+    ck_assert_uint_eq(FPU.fdp, 0x7788);
     /* 32-bit real (Figure 8-10): pointers are CS*16+IP, DS*16+offset */
     xenv_real(e, 0x1000);
     env_state(e);
