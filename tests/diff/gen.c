@@ -51,13 +51,6 @@ const struct gen_bug gen_known_bugs[] = {
      "[RAX] of an otherwise zero image with FCW 020A: CPU FCW 024A, emulator 020A; FCW E7E7 "
      "FSW E7E7: CPU 0767 6767, emulator E7E7 E7E7; the generator's images keep the reserved "
      "bits as the CPU has them and ES consistent"},
-    {"sse_unmasked_ou_pe",
-     "SSE overflow or underflow with OM/UM clear (#XM): the CPU sets PE only when the result "
-     "rounded with an unbounded exponent is inexact, the emulator sets it from the masked "
-     "(infinite/denormalized) result (emulator/x86_sse_fp.c). F3 0F 59 C1 MULSS, XMM0 "
-     "7F000000 XMM1 40000000 MXCSR 1B80: CPU 1B88, emulator 1BA8; XMM0 00800001 XMM1 "
-     "3E800000 MXCSR 1780: CPU 1790, emulator 17B0; also MULSD, CVTSD2SS, CVTPD2PS; OM and "
-     "UM stay masked in the generated MXCSR"},
     {"fldenv16_fop",
      "FLDENV/FRSTOR with 66h (the 14-byte protected-mode environment, SDM Vol. 1 Figure 8-11, "
      "which has no FOP field) outside real mode: the CPU sets FOP to 0, the emulator keeps the "

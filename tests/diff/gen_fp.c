@@ -239,8 +239,6 @@ static uint32_t rand_mxcsr(struct gen *g)
     uint32_t m = 0x1f80;
     if (g->fp_may_fault)
         m &= ~((uint32_t)(rnd(g) & 0x3f) << 7 | 1u << (7 + rn(g, 6)));
-    if (gen_avoid_bugs)
-        m |= 0xC00; /* known bug sse_unmasked_ou_pe: OM and UM stay masked */
     m |= (uint32_t)rn(g, 4) << 13;             /* RC */
     m |= pct(g, 30) ? 0x8000u : 0;             /* FTZ */
     m |= pct(g, 30) ? 0x40u : 0;               /* DAZ */
