@@ -281,6 +281,41 @@ START_TEST(test_sse_maskmov)
 END_TEST
 
 /* A few results straight from the SDM's Operation sections. */
+/* SSE works in every mode once CR4.OSFXSR is set: real mode with 16-bit
+ * addressing and segment limits (SDM Vol. 2 MOVUPS "Real-Address Mode
+ * Exceptions: #GP If any part of the operand lies outside 0..FFFFH"), and
+ * 32-bit protected mode (no REX: 48h is DEC EAX there). */
+START_TEST(test_sse_modes)
+{
+    struct xenv *e = sse_env();
+    xenv_real(e, CODE);
+    e->cpu.cr4 |= VMP_CR4_OSFXSR;
+    for (unsigned i = 0; i < 16; i++)
+        e->ram[DATA + i] = (uint8_t)(i + 1);
+    e->cpu.gpr[VMP_RSI] = DATA;
+    ck_assert_int_eq(RUN(e, 0x66, 0x0f, 0x6f, 0x04), VMP_X86_OK); /* movdqa xmm0,[si] */
+    ck_assert_int_eq(RUN(e, 0x66, 0x0f, 0xfc, 0x04), VMP_X86_OK); /* paddb xmm0,[si] */
+    ck_assert_uint_eq(e->cpu.fpu.xmm[0][0], 0x100e0c0a08060402ull);
+    ck_assert_int_eq(RUN(e, 0x0f, 0x11, 0x44, 0x10), VMP_X86_OK); /* movups [si+16] */
+    ck_assert_uint_eq(xenv_get(e, DATA + 16, 8), 0x100e0c0a08060402ull);
+    e->cpu.gpr[VMP_RAX] = ~0ull;
+    ck_assert_int_eq(RUN(e, 0x66, 0x0f, 0x7e, 0xc0), VMP_X86_OK); /* movd eax, xmm0 */
+    ck_assert_uint_eq(e->cpu.gpr[VMP_RAX], 0x08060402);
+    e->cpu.gpr[VMP_RSI] = 0xfff8; /* 16 bytes from FFF8h cross the limit */
+    expect_exc(e, RUN(e, 0x0f, 0x10, 0x04), VMP_X86_GP);
+    ck_assert_int_eq(RUN(e, 0xf3, 0x0f, 0x7e, 0x04), VMP_X86_OK); /* movq: 8 bytes fit */
+    xenv_prot32(e, CODE);
+    e->cpu.cr4 |= VMP_CR4_OSFXSR;
+    ck_assert_int_eq(RUN(e, 0x0f, 0x28, 0x0d, 0x00, 0x20, 0x00, 0x00), VMP_X86_OK);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[1][0], 0x0807060504030201ull); /* movaps xmm1,[2000h] */
+    e->cpu.gpr[VMP_RAX] = 0x12345678;
+    ck_assert_int_eq(RUN(e, 0x66, 0x0f, 0x6e, 0xd0), VMP_X86_OK); /* movd xmm2, eax */
+    ck_assert_uint_eq(e->cpu.fpu.xmm[2][0], 0x12345678);
+    ck_assert_uint_eq(e->cpu.fpu.xmm[2][1], 0);
+    xenv_free(e);
+}
+END_TEST
+
 START_TEST(test_sse_int_known)
 {
     struct xenv *e = sse_env();
@@ -1031,6 +1066,7 @@ Suite *sse_suite(void)
     tcase_add_test(tc, test_sse_undefined);
     tcase_add_test(tc, test_sse_maskmov);
     tcase_add_test(tc, test_sse_int_known);
+    tcase_add_test(tc, test_sse_modes);
 #if defined(__x86_64__)
     tcase_add_test(tc, test_sse_fp_unmasked);
     tcase_add_test(tc, test_sse_fp_comis_cvt);
