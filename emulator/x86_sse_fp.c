@@ -10,10 +10,11 @@
  * Unmasked exceptions are derived from those flags (SDM Vol. 1 §11.5.1):
  * IE/DE/ZE are pre-computation, OE/UE/PE post-computation. On any other
  * host these instructions (except RCP/RSQRT, which are plain C) return
- * VMP_X86_UNHANDLED. */
+ * VMP_X86_UNHANDLED; defining VMP_SSE_NO_HOST builds that fallback on
+ * x86-64 too. */
 #include "x86_sse_internal.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(VMP_SSE_NO_HOST)
 #define SSE_HOST 1
 #include <emmintrin.h>
 #endif
@@ -21,12 +22,12 @@
 /* Operation ids: opcode, prefix index (0 none, 1 66, 2 F3, 3 F2), REX.W. */
 #define FID(op, p, w) (((unsigned)(op) << 3) | ((unsigned)(w) << 2) | (unsigned)(p))
 
+#ifdef SSE_HOST
 static unsigned pidx(unsigned pfx)
 {
     return pfx == 0x66 ? 1 : pfx == 0xf3 ? 2 : pfx == 0xf2 ? 3 : 0;
 }
 
-#ifdef SSE_HOST
 /* Run operation `id` on the host: a = a OP b (a is the destination and
  * first operand), g the general register operand (in or out), zpc the
  * ZF/PF/CF of COMIS/UCOMIS. Returns the MXCSR flags the host raised. */
