@@ -44,20 +44,6 @@ const char *const gen_skip_list[] = {
  * by the generator until the emulator is fixed (the rest of each family
  * still runs). `diff_test --no-skip` generates them too. */
 const struct gen_bug gen_known_bugs[] = {
-    {"fxrstor_fcw_fsw",
-     "FXRSTOR (emulator/x86_fpu.c fx_load) loads FCW and FSW as stored; the CPU reads FCW back "
-     "with bit 6 set and bits 7, 13-15 clear (as the emulator's FLDCW/FLDENV already do) and "
-     "sets FSW.ES and B exactly when an exception flag is unmasked: 48 0F AE 08 FXRSTOR64 "
-     "[RAX] of an otherwise zero image with FCW 020A: CPU FCW 024A, emulator 020A; FCW E7E7 "
-     "FSW E7E7: CPU 0767 6767, emulator E7E7 E7E7; the generator's images keep the reserved "
-     "bits as the CPU has them and ES consistent"},
-    {"fldenv16_fop",
-     "FLDENV/FRSTOR with 66h (the 14-byte protected-mode environment, SDM Vol. 1 Figure 8-11, "
-     "which has no FOP field) outside real mode: the CPU sets FOP to 0, the emulator keeps the "
-     "old FOP (emulator/x86_x87_ctl.c env_load); seen with an exception pending (FOP is "
-     "compared then): 66 D9 20 FLDENV [RAX] of the image 7B 03 84 80 00 00 00 00 FF FF 12 "
-     "34 00 00 (FCW 037B, FSW 8084) with FOP 2FC before: CPU FOP 000, emulator 2FC; the "
-     "generator's FLDENV/FRSTOR use the 32-bit format"},
     {"fxsave_pf_cr2",
      "FXSAVE/FXRSTOR/FNSAVE/FNSTENV page faults: CR2 is the 512-byte image's LAST byte on this CPU (through "
      "PVM), the first faulting byte in the emulator (emulator/x86_fpu.c): 48 0F AE 04 25 B0 1F "
@@ -68,6 +54,14 @@ const struct gen_bug gen_known_bugs[] = {
      "[0x21FC0]: CR2 0x2202B vs 0x22000 (a wholly not-present image reports its first byte on "
      "both; FRSTOR/FLDENV, FSTP m80, MOVUPS report the first byte on both). Which byte of a "
      "multi-byte access CR2 names is not specified (SDM Vol. 3A §4.7); not generated"},
+    {"fxsave_512",
+     "FXSAVE/FXRSTOR check and access only bytes 0-463 of the 512-byte image in the emulator "
+     "(emulator/x86_fpu.c FX_LEN), the CPU all 512: an image whose last 48 bytes are on a "
+     "read-only or not-present page faults on the CPU and completes in the emulator: 48 0F AE "
+     "04 25 30 1E 02 00 FXSAVE64 [0x21E30] (0x22000 read-only): CPU #PF(7) CR2 0x2202F, "
+     "emulator no fault, 464 bytes written; 48 0F AE 0C 25 30 2E 02 00 FXRSTOR64 [0x22E30] "
+     "(0x23000 not present): CPU #PF(5) CR2 0x2302F, emulator loads the image; not generated "
+     "(with fxsave_pf_cr2)"},
     {NULL, NULL},
 };
 unsigned gen_avoid_bugs = 1;

@@ -703,8 +703,7 @@ void f_x87_ctrl(struct gen *g)
                 * SDM Vol. 1 Figure 8-9, Figure 8-11; 66h: the 16-bit
                 * format, Figure 8-10) */
         begin(g, 8);
-        /* known bug fldenv16_fop: no 16-bit images while avoiding it */
-        unsigned rstor = k == 14, o16 = !gen_avoid_bugs && pct(g, 25);
+        unsigned rstor = k == 14, o16 = pct(g, 25);
         unsigned env = o16 ? 14 : 28, n = env + (rstor ? 80 : 0);
         unsigned w = o16 ? 2 : 4; /* the environment's field width */
         uint64_t t = prep_target(g, n, 1);
@@ -774,8 +773,8 @@ void f_fxstate(struct gen *g)
         uint64_t t = (G_DATA + rn(g, G_DATA_SIZE - 512)) & ~15ull;
         if (!gen_avoid_bugs && rn(g, 100) < 2) {
             /* #PF: the image would run from the data area into the
-             * read-only page; nothing may be written (known bug
-             * fxsave_pf_cr2) */
+             * read-only page; nothing may be written (known bugs
+             * fxsave_pf_cr2, fxsave_512) */
             t = G_RO - 16 * (1 + rn(g, 31));
             g->fault = 1;
         }
@@ -797,8 +796,9 @@ void f_fxstate(struct gen *g)
         int bad = pct(g, 3);
         if (bad) /* reserved bits: #GP(0); not bit 17, AMD's MXCSR.MM */
             mx |= pct(g, 30) ? 0x10000u : 1u << (18 + rn(g, 14));
-        if (!gen_avoid_bugs && pct(g, 20)) {
-            cw ^= (uint16_t)(0xe0c0 & rnd(g)); /* known bug fxrstor_fcw_fsw */
+        if (pct(g, 20)) { /* reserved FCW bits, ES/B not as the flags say:
+                           * the CPU normalizes both (fixed in de28f3b) */
+            cw ^= (uint16_t)(0xe0c0 & rnd(g));
             sw ^= 0x8080;
         }
         memcpy(p, &cw, 2);
@@ -810,7 +810,7 @@ void f_fxstate(struct gen *g)
         uint64_t fip = (uint64_t)((int64_t)(rnd(g) << 16) >> 16);
         uint64_t fdp = (uint64_t)((int64_t)(rnd(g) << 16) >> 16);
         uint32_t fop = (uint32_t)rn(g, 0x800);
-        if (!(sw & 0x80))
+        if (!(sw & 0x80) || !(fsw_for(sw, cw) & 0x80))
             fip = fdp = 0, fop = 0;
         memcpy(p + 8, &fip, 8);
         memcpy(p + 16, &fdp, 8);
