@@ -44,7 +44,7 @@ bool vmp_x86_insn_uses_fpu(const struct vmp_x86_insn *in)
 enum {
     FX_FCW = 0, FX_FSW = 2, FX_FTW = 4, FX_FOP = 6, FX_FIP = 8, FX_FCS = 12,
     FX_FDP = 16, FX_FDS = 20, FX_MXCSR = 24, FX_MXCSR_MASK = 28, FX_ST = 32,
-    FX_XMM = 160, FX_LEN = 464,
+    FX_XMM = 160, FX_LEN = 464, FX_IMG = 512,
 };
 
 static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
@@ -152,19 +152,22 @@ static int exec_fxsave_fxrstor(struct x86_ctx *c, bool save)
     uint64_t la;
     unsigned seg = in->mem.seg;
     uint64_t ea = x86_ea(c);
-    TRY(x86_seg_linear(c, seg, ea, FX_LEN, save ? VMP_X86_ACC_WRITE : VMP_X86_ACC_READ,
+    TRY(x86_seg_linear(c, seg, ea, FX_IMG, save ? VMP_X86_ACC_WRITE : VMP_X86_ACC_READ,
                        &la));
     if (la & 15)
         return x86_gp(c, 0); /* 16-byte alignment, whatever the segment */
     bool rexw = c->mode == 64 && (in->rex & 8);
-    uint8_t img[FX_LEN];
+    uint8_t img[FX_IMG];
     if (save) {
-        /* reserved bytes keep what memory held: read, overlay, write */
+        /* the whole 512-byte image must be writable (the CPU faults on
+         * bytes 464..511 too, measured by the differential test), but
+         * those bytes are software's: read, overlay, write 0..463 */
+        TRY(x86_probe_write(c, seg, ea, FX_IMG));
         TRY(x86_read_lin(c, la, img, FX_LEN, VMP_X86_ACC_WRITE));
         fx_store(&c->cpu->fpu, img, rexw, nr_xmm(c));
         return x86_write_lin(c, la, img, FX_LEN, VMP_X86_ACC_WRITE);
     }
-    TRY(x86_read_lin(c, la, img, FX_LEN, VMP_X86_ACC_READ));
+    TRY(x86_read_lin(c, la, img, FX_IMG, VMP_X86_ACC_READ));
     if (fx_load(&c->cpu->fpu, img, rexw, nr_xmm(c)) < 0)
         return x86_gp(c, 0);
     return 0;

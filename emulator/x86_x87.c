@@ -127,13 +127,13 @@ int x86_exec_x87(struct x86_ctx *c)
     bool mem = (modrm >> 6) != 3;
     struct vmp_x86_fpu f = cpu->fpu;
     uint64_t fl = cpu->rflags;
+    uint64_t ea = 0; /* before the goto: the done path reads it */
     if (!mem && x87_fast(&f, op, modrm))
         goto done;
     if (!X87_HOST)
         return VMP_X86_UNHANDLED;
 
     bool store = kind == K_ST || kind == K_TTP;
-    uint64_t ea = 0;
     uint8_t buf[16];
     memset(buf, 0, sizeof(buf));
     if (mem) {

@@ -773,8 +773,8 @@ void f_fxstate(struct gen *g)
         uint64_t t = (G_DATA + rn(g, G_DATA_SIZE - 512)) & ~15ull;
         if (!gen_avoid_bugs && rn(g, 100) < 2) {
             /* #PF: the image would run from the data area into the
-             * read-only page; nothing may be written (known bugs
-             * fxsave_pf_cr2, fxsave_512) */
+             * read-only page; nothing may be written (known
+             * difference fxsave_pf_cr2) */
             t = G_RO - 16 * (1 + rn(g, 31));
             g->fault = 1;
         }

@@ -168,6 +168,32 @@ START_TEST(test_fxrstor_fcw_fsw)
 }
 END_TEST
 
+/* The whole 512-byte image is checked, though only bytes 0..463 are
+ * written or used (the CPU's behaviour, found by the differential test). */
+START_TEST(test_fxsave_whole_image)
+{
+    struct xenv *e = xenv_new();
+    xenv_long64(e, 0x1000);
+    fill_fpu(&e->cpu.fpu);
+    uint64_t ro = 0x3000 | 5; /* present, user, read-only (CR0.WP is set) */
+    memcpy(e->ram + 0x303000 + 3 * 8, &ro, 8);
+    memset(e->ram + 0x2e30, 0xcc, 464);
+    e->cpu.gpr[VMP_RAX] = 0x3000 - 464; /* bytes 464..511 on the RO page */
+    expect_exc(e, exec1(e, (uint8_t[]){0x48, 0x0f, 0xae, 0x00}, 4), VMP_X86_PF);
+    ck_assert_uint_ne(e->cpu.event.error_code & VMP_PFEC_W, 0);
+    ck_assert_uint_eq(xenv_get(e, 0x2e30, 8), 0xccccccccccccccccull); /* nothing written */
+    /* FXRSTOR of an image whose last 48 bytes are not present: #PF */
+    uint64_t np = 0;
+    memcpy(e->ram + 0x303000 + 3 * 8, &np, 8);
+    vmp_x86_flush_tlb(&e->cpu);
+    struct vmp_x86_fpu before = e->cpu.fpu;
+    e->cpu.rip = 0x1000;
+    expect_exc(e, exec1(e, (uint8_t[]){0x48, 0x0f, 0xae, 0x08}, 4), VMP_X86_PF);
+    ck_assert_mem_eq(&e->cpu.fpu, &before, sizeof before);
+    xenv_free(e);
+}
+END_TEST
+
 START_TEST(test_mxcsr)
 {
     struct xenv *e = xenv_new();
@@ -288,6 +314,7 @@ Suite *fxstate_suite(void)
     tcase_add_test(tc, test_fxrstor_rejects);
     tcase_add_test(tc, test_mxcsr);
     tcase_add_test(tc, test_fxrstor_fcw_fsw);
+    tcase_add_test(tc, test_fxsave_whole_image);
     tcase_add_test(tc, test_clflush);
     tcase_add_test(tc, test_uses_fpu);
 #if defined(__x86_64__)
