@@ -124,5 +124,8 @@ int vmp_kvm_emulate_one(struct vmp_machine *m, unsigned cpu)
         err = v.ops->set_regs(v.opaque, &r);
     if (err == 0 && fpu)
         err = vmp_kvm_fpu(m, cpu, &x.fpu, true);
+    if (fpu)
+        vmp_logf(&m->log, VMP_LOG_DEBUG, "vCPU %u: emulated an x87/SSE instruction (%02x %02x %02x)",
+                 cpu, insn.bytes[0], insn.bytes[1], insn.bytes[2]);
     return err;
 }
