@@ -26,10 +26,16 @@ static uint64_t pick(const uint64_t *win, unsigned n, struct fuzz_in *in)
 {
     uint8_t w = fuzz_u8(in);
     uint16_t off = fuzz_u16(in);
-    /* Window 0xFF means "anywhere near": exercises unmapped neighbours. */
+    /* Window bytes with bit 7 set take the offset modulo 64: a random
+     * offset then lands on a register about once in 64 tries instead of
+     * once in 65,536, while bit 7 clear keeps the full 16-bit reach (the
+     * LAPIC page, ECAM, unmapped neighbours). Seeds use small window
+     * numbers, so their meaning is unchanged. */
+    if (w & 0x80)
+        off &= 0x3F;
     if (!n)
         return off;
-    return win[w % n] + off;
+    return win[(w & 0x7F) % n] + off;
 }
 
 static void access(struct vmp_space *s, const uint64_t *win, unsigned n, bool write,

@@ -12,7 +12,8 @@
  *   DMA:     offset u32, len u8, bytes (len of them) into guest RAM
  *   SAVE:    (none) run the board's save/load hook (see fuzz_state.h)
  * Addresses are window bases (the harness lists where its devices sit)
- * plus the offset, so nearly every access lands on a register. */
+ * plus the offset: window byte bits 0-6 pick the window; with bit 7 set
+ * the offset is taken modulo 64, so random inputs land on registers. */
 #ifndef FUZZ_OPS_H
 #define FUZZ_OPS_H
 
