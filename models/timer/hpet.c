@@ -306,6 +306,14 @@ static void write_conf(struct vmp_hpet *h, struct hpet_timer *t, uint32_t v, uin
      * again while it is still set (between two halves) does not. */
     if (!(n & TN_VAL_SET) || !(t->conf & TN_VAL_SET))
         t->vs_written = 0;
+    /* A switch to 32-bit mode after the low half went in completes the
+     * accumulator write, as if that half had been written in 32-bit mode
+     * (fuzz_hpet found the state this used to leave behind). */
+    uint64_t wm = n & TN_32 ? 0xFFFFFFFFull : UINT64_MAX;
+    if ((n & TN_VAL_SET) && t->vs_written && (t->vs_written & wm) == wm) {
+        n &= ~TN_VAL_SET;
+        t->vs_written = 0;
+    }
     if (!(n & TN_LEVEL))
         t->sts = false; /* status is meaningless for edge interrupts */
     t->conf = n;

@@ -294,6 +294,28 @@ START_TEST(val_set_save_between_halves)
 }
 END_TEST
 
+/* §2.3.8 Tn_32MODE_CNF: a 32-bit comparator is its low half, so a switch
+ * to 32-bit mode after the low half of a VAL_SET write went in completes
+ * that write (VAL_SET clears); the state saves and loads (fuzz_hpet found
+ * a save of the half-way state that did not load back). */
+START_TEST(val_set_low_then_mode32)
+{
+    struct rig a, b;
+    rig_init(&a);
+    rig_init(&b);
+    uint32_t conf = ROUTE(16) | CONF_ENB | CONF_PERIODIC;
+    wr(&a, TN(0, 0), conf | CONF_VAL_SET);
+    wr32(&a, TN(0, 8), 0x80);
+    ck_assert_uint_eq(rd(&a, TN(0, 0)) & CONF_VAL_SET, CONF_VAL_SET); /* high half to come */
+    wr(&a, TN(0, 0), conf | CONF_VAL_SET | CONF_32);
+    ck_assert_uint_eq(rd(&a, TN(0, 0)) & (CONF_VAL_SET | CONF_32), CONF_32);
+    ck_assert_int_eq(test_roundtrip(a.hpet, b.hpet, save, load), 0);
+    ck_assert_uint_eq(rd(&b, TN(0, 8)), 0x80);
+    rig_fini(&a);
+    rig_fini(&b);
+}
+END_TEST
+
 /* §2.3.8 Tn_32MODE_CNF and §2.4.4: a 32-bit comparator matches the low
  * 32 bits, wraps through 0 as it accumulates, and reads 0 above bit 31. */
 START_TEST(mode32_wrap)
@@ -465,6 +487,7 @@ Suite *hpet_suite(void)
     tcase_add_test(tc, val_set_high_then_low);
     tcase_add_test(tc, val_set_again_between_halves);
     tcase_add_test(tc, val_set_save_between_halves);
+    tcase_add_test(tc, val_set_low_then_mode32);
     tcase_add_test(tc, mode32_wrap);
     tcase_add_test(tc, counter64_wrap);
     tcase_add_test(tc, legacy_replacement);
