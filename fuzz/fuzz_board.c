@@ -21,7 +21,11 @@
  * 7 PM, 8 CF8, 9 port 92, 10 testdev, 11 testdev IRQs, 12 debug console,
  * 13 debug exit, 14 i8042 data, 15 i8042 command; MMIO 0 IOAPIC, 1 HPET, 2 HPET timers, 3 LAPIC, 4 LAPIC
  * ICR, 5 vCPU 1's LAPIC, 6 ECAM 00:00.0, 7 ECAM bus 1, 8/9 MSRs of vCPU
- * 0/1, 10 backend calls, 11 vCPU 1's IOAPIC view; CFG 0 00:00.0. */
+ * 0/1, 10 backend calls, 11 vCPU 1's IOAPIC view; CFG 0 00:00.0.
+ *
+ * Sources covered: models/board/pc.c, pc_irq.c, pc_devices.c,
+ * pc_console.c, pc_cpu.c, pc_ram.c, pc_state.c.
+ */
 #include <stdlib.h>
 #include <string.h>
 

@@ -14,7 +14,11 @@
  * check at the end that the output drains within the queues' bound.
  * Each input starts from a fresh controller. SAVE runs
  * fuzz_state_check. A reset pulse resets the controller from its
- * callback, as a board does. */
+ * callback, as a board does.
+ *
+ * Sources covered: models/input/i8042.c, i8042_state.c, ps2_kbd.c,
+ * ps2_mouse.c, ps2_scancode.c, ps2_queue.c.
+ */
 #include <stdlib.h>
 #include <string.h>
 

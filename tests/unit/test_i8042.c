@@ -4,7 +4,11 @@
  * "Keyboard" (commands, scan code set 2, translation); IBM PS/2 Hardware
  * Interface Technical Reference (PS/2 TR), "Keyboard and Auxiliary Device
  * Controller" and "Pointing Device"; Microsoft IntelliMouse / Explorer
- * extensions; Microsoft Keyboard Scan Code Specification 1.3a. */
+ * extensions; Microsoft Keyboard Scan Code Specification 1.3a.
+ *
+ * Sources covered: models/input/i8042.c, i8042_state.c, ps2_kbd.c,
+ * ps2_mouse.c, ps2_scancode.c, ps2_queue.c.
+ */
 #include <linux/input-event-codes.h>
 #include <string.h>
 

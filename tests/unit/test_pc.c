@@ -4,7 +4,11 @@
  * PIT and RTC off, the PCI host decodes mechanism #1 and ECAM, and the
  * whole board saves, loads and resets as one. Datasheets: Intel 8259A,
  * 8254, MC146818A, NS 16550A, 82093AA IOAPIC, IA-PC HPET 1.0a, ACPI 6.4
- * §4.8, PCI Local Bus 3.0 §3.2.2.3.2, PCIe Base §7.2.2, SDM vol. 3A ch. 11. */
+ * §4.8, PCI Local Bus 3.0 §3.2.2.3.2, PCIe Base §7.2.2, SDM vol. 3A ch. 11.
+ *
+ * Sources covered: models/board/pc.c, pc_irq.c, pc_devices.c,
+ * pc_console.c, pc_cpu.c, pc_ram.c, pc_state.c.
+ */
 #include <stdio.h>
 #include <string.h>
 
