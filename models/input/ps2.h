@@ -26,6 +26,13 @@ unsigned ps2_queue_room(const struct ps2_queue *q);
 bool ps2_queue_push_seq(struct ps2_queue *q, const uint8_t *b, unsigned n);
 /* Pop one byte; *cont tells whether the sequence goes on. */
 bool ps2_queue_pop(struct ps2_queue *q, uint8_t *b, bool *cont);
+/* A device's next byte, in two steps both devices share: an answer from
+ * resp goes ahead of queued data but never inside a multi-byte data
+ * sequence; otherwise the next data byte. *mid_seq and *last (for 0xFE)
+ * follow what was sent. */
+bool ps2_take_answer(struct ps2_queue *resp, const struct ps2_queue *data, bool mid_seq,
+                     uint8_t *last, uint8_t *b);
+bool ps2_take_data(struct ps2_queue *data, bool *mid_seq, uint8_t *last, uint8_t *b);
 void ps2_queue_save(const struct ps2_queue *q, struct vmp_state_writer *w);
 void ps2_queue_load(struct ps2_queue *q, struct vmp_state_reader *r);
 

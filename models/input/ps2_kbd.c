@@ -161,17 +161,8 @@ void ps2_kbd_write(struct ps2_kbd *k, uint8_t b)
 
 bool ps2_kbd_take(struct ps2_kbd *k, uint8_t *b)
 {
-    bool cont = false;
-    /* Answers go ahead of queued keys, but never inside a key's sequence. */
-    if (!(k->mid_seq && k->data.count) && ps2_queue_pop(&k->resp, b, &cont)) {
-        k->last = *b;
-        return true;
-    }
-    if (!ps2_queue_pop(&k->data, b, &cont))
-        return false;
-    k->mid_seq = cont;
-    k->last = *b;
-    return true;
+    return ps2_take_answer(&k->resp, &k->data, k->mid_seq, &k->last, b) ||
+           ps2_take_data(&k->data, &k->mid_seq, &k->last, b);
 }
 
 int ps2_kbd_key(struct ps2_kbd *k, unsigned keycode, bool pressed)

@@ -317,18 +317,11 @@ void ps2_mouse_write(struct ps2_mouse *m, uint8_t b)
 
 bool ps2_mouse_take(struct ps2_mouse *m, uint8_t *b)
 {
-    bool cont = false;
-    if (!(m->mid_seq && m->data.count) && ps2_queue_pop(&m->resp, b, &cont)) {
-        m->last = *b;
+    if (ps2_take_answer(&m->resp, &m->data, m->mid_seq, &m->last, b))
         return true;
-    }
     if (!m->data.count && m->reporting && !m->remote && !m->wrap)
         (void)stream_packet(m); /* motion coalesced while the queue was busy */
-    if (!ps2_queue_pop(&m->data, b, &cont))
-        return false;
-    m->mid_seq = cont;
-    m->last = *b;
-    return true;
+    return ps2_take_data(&m->data, &m->mid_seq, &m->last, b);
 }
 
 static int32_t add_sat(int32_t acc, int v)

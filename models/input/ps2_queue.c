@@ -41,6 +41,26 @@ bool ps2_queue_pop(struct ps2_queue *q, uint8_t *b, bool *cont)
     return true;
 }
 
+bool ps2_take_answer(struct ps2_queue *resp, const struct ps2_queue *data, bool mid_seq,
+                     uint8_t *last, uint8_t *b)
+{
+    bool cont;
+    if ((mid_seq && data->count) || !ps2_queue_pop(resp, b, &cont))
+        return false;
+    *last = *b;
+    return true;
+}
+
+bool ps2_take_data(struct ps2_queue *data, bool *mid_seq, uint8_t *last, uint8_t *b)
+{
+    bool cont;
+    if (!ps2_queue_pop(data, b, &cont))
+        return false;
+    *mid_seq = cont;
+    *last = *b;
+    return true;
+}
+
 /* Saved in order from the head, so the layout does not depend on where
  * the ring happened to start: count, the bytes, and the cont flags as a
  * bit mask (bit i for byte i). */
